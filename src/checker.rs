@@ -1,0 +1,617 @@
+//! The project's own exhaustive search over stateright's [`Model`] trait.
+//!
+//! Why not stateright's checkers: their BFS ignores `symmetry()`, `threads(1)` ignores the
+//! timeout, a model's `eventually` is unsound on cycles, and the count at which a multi-threaded
+//! run stops is not reproducible. This search is:
+//! - **deterministic**: BFS expands each level in batches; successors are computed (and
+//!   properties evaluated) in parallel on `threads` workers, then merged in frontier order, so the
+//!   unique-state count and every counterexample are the same whatever the thread count. That is
+//!   what lets model files pin state counts.
+//! - **honest about bounds**: a depth, state-count or time bound that cut the search makes the
+//!   run *bounded*; properties without a counterexample are then `unknown`, never `holds`.
+//! - **aware of quiescence**: liveness properties are judged at quiescent states (see
+//!   [`crate::properties`]), each with a reachability witness against vacuity.
+//!
+//! Visited states are kept as 64-bit fingerprints mapped to their parent's fingerprint;
+//! counterexample paths are rebuilt by replaying the model from its initial state along the
+//! fingerprint chain (as stateright does).
+//!
+//! The search stops early once every property is decided (every safety and liveness property
+//! violated, every witness found); the report then says it was not exhaustive.
+
+use crate::properties::{Kind, PropDef, PropMeta};
+use stateright::{Expectation, Model, Property};
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::time::{Duration, Instant};
+
+/// A model the checker can search: a stateright [`Model`] that names its properties (from the
+/// catalogue), knows its quiescent states, and can narrate its steps.
+pub trait Spec:
+    Model<
+        State: Clone + Hash + Eq + Send + Sync + Debug,
+        Action: Clone + Send + Sync + Debug,
+    > + Sync
+{
+    /// The properties this run checks.
+    fn props(&self) -> &[PropDef<Self>];
+    /// No obligatory step is left (liveness properties are judged here).
+    fn quiescent(&self, s: &Self::State) -> bool;
+    /// A step in words: the action, then what changed.
+    fn render_step(&self, prev: &Self::State, a: &Self::Action, next: &Self::State) -> Step;
+    /// Closing lines for the last state of a trace.
+    fn render_end(&self, s: &Self::State) -> Vec<String>;
+    /// Which method judges liveness, and under which assumptions (stated in every report).
+    fn liveness_method(&self) -> &'static str;
+}
+
+/// One step of a rendered trace.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Step {
+    pub action: String,
+    pub effects: Vec<String>,
+}
+
+/// Search order.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    Bfs,
+    Dfs,
+}
+
+impl Strategy {
+    pub fn parse(s: &str) -> Option<Strategy> {
+        match s {
+            "bfs" => Some(Strategy::Bfs),
+            "dfs" => Some(Strategy::Dfs),
+            _ => None,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Bfs => "bfs",
+            Strategy::Dfs => "dfs",
+        }
+    }
+}
+
+/// How to search.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub strategy: Strategy,
+    /// Workers for BFS (DFS is sequential).
+    pub threads: usize,
+    /// Do not expand states at this depth (the initial state has depth 0).
+    pub max_depth: Option<usize>,
+    /// Stop after this many unique states.
+    pub max_states: Option<usize>,
+    pub timeout: Option<Duration>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            strategy: Strategy::Bfs,
+            threads: 1,
+            max_depth: None,
+            max_states: None,
+            timeout: None,
+        }
+    }
+}
+
+/// A verdict.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Holds,
+    Violated,
+    Witnessed,
+    Unreachable,
+    Unknown,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Holds => "holds",
+            Status::Violated => "violated",
+            Status::Witnessed => "witnessed",
+            Status::Unreachable => "unreachable",
+            Status::Unknown => "unknown",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Status> {
+        [
+            Status::Holds,
+            Status::Violated,
+            Status::Witnessed,
+            Status::Unreachable,
+            Status::Unknown,
+        ]
+        .into_iter()
+        .find(|st| st.name() == s)
+    }
+}
+
+/// A path from an initial state.
+pub struct Path<M: Model> {
+    pub init: M::State,
+    pub steps: Vec<(M::Action, M::State)>,
+}
+
+impl<M: Model> Path<M> {
+    pub fn last(&self) -> &M::State {
+        self.steps.last().map_or(&self.init, |(_, s)| s)
+    }
+}
+
+/// The verdict on one property or witness.
+pub struct Finding<M: Model> {
+    pub meta: &'static PropMeta,
+    /// `Reachability` for a witness.
+    pub kind: Kind,
+    pub status: Status,
+    /// Why the property fails in the last state of `path`.
+    pub why: Option<String>,
+    /// Counterexample (violations) or example (witnesses).
+    pub path: Option<Path<M>>,
+}
+
+impl<M: Model> Finding<M> {
+    /// Display name (`RB4 agreement`, or `RB4 agreement (witness)`).
+    pub fn name(&self) -> &'static str {
+        if self.kind == Kind::Reachability {
+            self.meta.witness
+        } else {
+            self.meta.name
+        }
+    }
+}
+
+/// What a search found.
+pub struct Outcome<M: Model> {
+    pub unique_states: usize,
+    /// States generated, duplicates included.
+    pub states: usize,
+    pub max_depth: usize,
+    pub elapsed: Duration,
+    /// Which bound cut the search, if any.
+    pub bound: Option<String>,
+    /// Stopped because every property was decided.
+    pub stopped_early: bool,
+    /// Quiescent states seen (where liveness was judged).
+    pub quiescent_states: usize,
+    pub findings: Vec<Finding<M>>,
+}
+
+impl<M: Model> Outcome<M> {
+    /// Every reachable state was visited.
+    pub fn exhaustive(&self) -> bool {
+        self.bound.is_none() && !self.stopped_early
+    }
+}
+
+/// Identity hasher for fingerprints, which are hashes already.
+#[derive(Default)]
+struct IdHasher(u64);
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type Parents = HashMap<u64, u64, BuildHasherDefault<IdHasher>>;
+
+/// Fingerprints: a fixed-seed hash (stable across runs on one machine), never 0 (0 marks "no
+/// parent").
+#[derive(Clone)]
+pub struct Fingerprinter(ahash::RandomState);
+
+impl Default for Fingerprinter {
+    fn default() -> Self {
+        Fingerprinter(ahash::RandomState::with_seeds(
+            0x243f_6a88_85a3_08d3,
+            0x1319_8a2e_0370_7344,
+            0xa409_3822_299f_31d0,
+            0x082e_fa98_ec4e_6c89,
+        ))
+    }
+}
+
+impl Fingerprinter {
+    pub fn fp<T: Hash>(&self, t: &T) -> u64 {
+        self.0.hash_one(t).max(1)
+    }
+}
+
+/// What the search must decide: each property's verdict, and each liveness witness.
+#[derive(Copy, Clone)]
+struct Slot {
+    prop: usize,
+    witness: bool,
+}
+
+struct Expanded<S> {
+    events: Vec<(usize, Option<String>)>,
+    quiescent: bool,
+    has_succ: bool,
+    succs: Vec<(S, u64)>,
+}
+
+/// Runs the search.
+pub fn check<M: Spec>(m: &M, opts: &Options) -> Outcome<M> {
+    let mut slots = Vec::new();
+    for (i, d) in m.props().iter().enumerate() {
+        slots.push(Slot {
+            prop: i,
+            witness: false,
+        });
+        if d.witness.is_some() {
+            slots.push(Slot {
+                prop: i,
+                witness: true,
+            });
+        }
+    }
+    let mut s = Search {
+        m,
+        opts,
+        fpr: Fingerprinter::default(),
+        parents: Parents::default(),
+        found: vec![None; slots.len()],
+        undecided: slots.len(),
+        slots,
+        generated: 0,
+        max_depth: 0,
+        quiescent: 0,
+        bound: None,
+        stopped_early: false,
+        start: Instant::now(),
+    };
+    match opts.strategy {
+        Strategy::Bfs => s.bfs(),
+        Strategy::Dfs => s.dfs(),
+    }
+    s.finish()
+}
+
+struct Search<'a, M: Spec> {
+    m: &'a M,
+    opts: &'a Options,
+    fpr: Fingerprinter,
+    parents: Parents,
+    slots: Vec<Slot>,
+    found: Vec<Option<(u64, Option<String>)>>,
+    undecided: usize,
+    generated: usize,
+    max_depth: usize,
+    quiescent: usize,
+    bound: Option<String>,
+    stopped_early: bool,
+    start: Instant,
+}
+
+const BATCH: usize = 1 << 14;
+
+impl<M: Spec> Search<'_, M> {
+    fn inits(&mut self) -> Vec<(M::State, u64)> {
+        let mut v = Vec::new();
+        for s in self.m.init_states() {
+            let f = self.fpr.fp(&s);
+            self.generated += 1;
+            if self.parents.insert(f, 0).is_none() {
+                v.push((s, f));
+            }
+        }
+        v
+    }
+
+    fn timed_out(&mut self) -> bool {
+        match self.opts.timeout {
+            Some(t) if self.start.elapsed() >= t => {
+                self.bound = Some(format!("timeout of {} s", t.as_secs_f64()));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Records a state's property events and successors. Returns false to stop the search.
+    fn absorb(
+        &mut self,
+        parent: u64,
+        depth: usize,
+        r: Expanded<M::State>,
+        mut push: impl FnMut(M::State, u64),
+    ) -> bool {
+        for (slot, why) in r.events {
+            if self.found[slot].is_none() {
+                self.found[slot] = Some((parent, why));
+                self.undecided -= 1;
+            }
+        }
+        if r.quiescent {
+            self.quiescent += 1;
+        }
+        if self.undecided == 0 {
+            self.stopped_early = true;
+            return false;
+        }
+        if r.has_succ && r.succs.is_empty() && self.bound.is_none() {
+            self.bound = Some(format!("depth limit {depth}"));
+        }
+        for (succ, f) in r.succs {
+            self.generated += 1;
+            if let Entry::Vacant(v) = self.parents.entry(f) {
+                v.insert(parent);
+                push(succ, f);
+                if let Some(max) = self.opts.max_states {
+                    if self.parents.len() >= max {
+                        self.bound = Some(format!("state limit {max}"));
+                        return false;
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    fn bfs(&mut self) {
+        let mut level = self.inits();
+        let mut depth = 0;
+        while !level.is_empty() {
+            self.max_depth = depth;
+            let expand = self.opts.max_depth.is_none_or(|d| depth < d);
+            let mut next = Vec::new();
+            for batch in level.chunks(BATCH) {
+                if self.timed_out() {
+                    return;
+                }
+                let decided: Vec<bool> = self.found.iter().map(Option::is_some).collect();
+                let (m, slots, fpr) = (self.m, &self.slots, &self.fpr);
+                let results = par_map(batch, self.opts.threads, |(s, _)| {
+                    expand_one(m, slots, &decided, fpr, s, expand)
+                });
+                for (r, (_, f)) in results.into_iter().zip(batch) {
+                    if !self.absorb(*f, depth, r, |s, f| next.push((s, f))) {
+                        return;
+                    }
+                }
+            }
+            level = next;
+            depth += 1;
+        }
+    }
+
+    fn dfs(&mut self) {
+        let mut stack: Vec<(M::State, u64, usize)> =
+            self.inits().into_iter().rev().map(|(s, f)| (s, f, 0)).collect();
+        let mut n = 0usize;
+        while let Some((s, f, depth)) = stack.pop() {
+            n += 1;
+            if n % 1024 == 0 && self.timed_out() {
+                return;
+            }
+            self.max_depth = self.max_depth.max(depth);
+            let expand = self.opts.max_depth.is_none_or(|d| depth < d);
+            let decided: Vec<bool> = self.found.iter().map(Option::is_some).collect();
+            let r = expand_one(self.m, &self.slots, &decided, &self.fpr, &s, expand);
+            let mut pushed = Vec::new();
+            let go_on = self.absorb(f, depth, r, |s, f| pushed.push((s, f, depth + 1)));
+            stack.extend(pushed.into_iter().rev());
+            if !go_on {
+                return;
+            }
+        }
+    }
+
+    fn finish(self) -> Outcome<M> {
+        let exhaustive = self.bound.is_none() && !self.stopped_early;
+        let mut findings = Vec::new();
+        for (slot, found) in self.slots.iter().zip(&self.found) {
+            let def = &self.m.props()[slot.prop];
+            let kind = if slot.witness {
+                Kind::Reachability
+            } else {
+                def.meta.kind
+            };
+            let (status, why, path) = match found {
+                Some((f, why)) => {
+                    let st = if slot.witness {
+                        Status::Witnessed
+                    } else {
+                        Status::Violated
+                    };
+                    (st, why.clone(), path_to(self.m, &self.fpr, &self.parents, *f))
+                }
+                None if !exhaustive => (Status::Unknown, None, None),
+                None if slot.witness => (Status::Unreachable, None, None),
+                None => (Status::Holds, None, None),
+            };
+            findings.push(Finding {
+                meta: def.meta,
+                kind,
+                status,
+                why,
+                path,
+            });
+        }
+        Outcome {
+            unique_states: self.parents.len(),
+            states: self.generated,
+            max_depth: self.max_depth,
+            elapsed: self.start.elapsed(),
+            bound: self.bound,
+            stopped_early: self.stopped_early,
+            quiescent_states: self.quiescent,
+            findings,
+        }
+    }
+}
+
+/// Evaluates the undecided properties on `s` and, if `expand`, computes its successors.
+fn expand_one<M: Spec>(
+    m: &M,
+    slots: &[Slot],
+    decided: &[bool],
+    fpr: &Fingerprinter,
+    s: &M::State,
+    expand: bool,
+) -> Expanded<M::State> {
+    let quiescent = m.quiescent(s);
+    let mut events = Vec::new();
+    for (i, slot) in slots.iter().enumerate() {
+        if decided[i] {
+            continue;
+        }
+        let def = &m.props()[slot.prop];
+        if slot.witness {
+            if quiescent && def.witness.is_some_and(|w| w(m, s)) {
+                events.push((i, None));
+            }
+        } else if def.meta.kind != Kind::Liveness || quiescent {
+            if let Some(why) = (def.check)(m, s) {
+                events.push((i, Some(why)));
+            }
+        }
+    }
+    let mut actions = Vec::new();
+    m.actions(s, &mut actions);
+    let has_succ = !actions.is_empty();
+    let succs = if expand {
+        actions
+            .into_iter()
+            .filter_map(|a| m.next_state(s, a))
+            .map(|t| {
+                let f = fpr.fp(&t);
+                (t, f)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Expanded {
+        events,
+        quiescent,
+        has_succ,
+        succs,
+    }
+}
+
+/// Maps `f` over `items` on up to `threads` scoped workers, keeping order.
+fn par_map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    if threads <= 1 || items.len() < 256 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|sc| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|c| sc.spawn(|| c.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        let mut out = Vec::with_capacity(items.len());
+        for h in handles {
+            match h.join() {
+                Ok(v) => out.extend(v),
+                Err(e) => std::panic::resume_unwind(e),
+            }
+        }
+        out
+    })
+}
+
+/// Rebuilds the path to the state with fingerprint `target` by replaying the model.
+fn path_to<M: Spec>(m: &M, fpr: &Fingerprinter, parents: &Parents, target: u64) -> Option<Path<M>> {
+    let mut chain = vec![target];
+    let mut cur = target;
+    loop {
+        let p = *parents.get(&cur)?;
+        if p == 0 {
+            break;
+        }
+        chain.push(p);
+        cur = p;
+    }
+    chain.reverse();
+    let init = m
+        .init_states()
+        .into_iter()
+        .find(|s| fpr.fp(s) == chain[0])?;
+    let mut steps = Vec::new();
+    let mut cur = init.clone();
+    for &f in &chain[1..] {
+        let (a, s) = m
+            .next_steps(&cur)
+            .into_iter()
+            .find(|(_, s)| fpr.fp(s) == f)?;
+        cur = s.clone();
+        steps.push((a, s));
+    }
+    Some(Path { init, steps })
+}
+
+// ---------------------------------------------------------------------------------------------
+// stateright properties, for the Explorer. stateright takes plain `fn` pointers, so each
+// property index gets its own monomorphized function reading `props()[I]`.
+
+fn sr_always<M: Spec, const I: usize>(m: &M, s: &M::State) -> bool {
+    let Some(d) = m.props().get(I) else {
+        return true;
+    };
+    if d.meta.kind == Kind::Liveness && !m.quiescent(s) {
+        return true;
+    }
+    (d.check)(m, s).is_none()
+}
+
+fn sr_witness<M: Spec, const I: usize>(m: &M, s: &M::State) -> bool {
+    m.props()
+        .get(I)
+        .and_then(|d| d.witness)
+        .is_some_and(|w| m.quiescent(s) && w(m, s))
+}
+
+type Cond<M> = fn(&M, &<M as Model>::State) -> bool;
+
+macro_rules! conds {
+    ($f:ident, $($i:literal)*) => { [$($f::<M, $i> as Cond<M>),*] };
+}
+
+/// Most properties one run can show in the Explorer.
+pub const MAX_EXPLORER_PROPS: usize = 16;
+
+/// The run's properties as stateright [`Property`]s: safety and liveness as `always` (liveness
+/// only constrains quiescent states), witnesses as `sometimes`.
+pub fn stateright_properties<M: Spec>(m: &M) -> Vec<Property<M>> {
+    let always: [Cond<M>; MAX_EXPLORER_PROPS] =
+        conds!(sr_always, 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
+    let witness: [Cond<M>; MAX_EXPLORER_PROPS] =
+        conds!(sr_witness, 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
+    let mut v = Vec::new();
+    for (i, d) in m.props().iter().enumerate().take(MAX_EXPLORER_PROPS) {
+        v.push(Property {
+            expectation: Expectation::Always,
+            name: d.meta.name,
+            condition: always[i],
+        });
+        if d.witness.is_some() {
+            v.push(Property {
+                expectation: Expectation::Sometimes,
+                name: d.meta.witness,
+                condition: witness[i],
+            });
+        }
+    }
+    v
+}

@@ -1,0 +1,436 @@
+//! Command-line interface. Doc comments on these structs are the `--help` text.
+//!
+//! Exit codes: 0 = every checked property holds (`check`) or every verdict is as expected
+//! (`verify`); 1 = a property is violated, unknown (bounded run) or vacuous, or a verdict differs
+//! from the expected one; 2 = bad usage or bad input (one line on stderr).
+
+use broadcheck::checker::{Options, Strategy};
+use broadcheck::error::{Error, Result};
+use broadcheck::modelfile::ModelFile;
+use broadcheck::params::RunSpec;
+use broadcheck::properties::BROADCAST_CATALOGUE;
+use broadcheck::registry::{self, ModelEntry};
+use broadcheck::verify;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Exhaustive model checking of broadcast and agreement algorithms.
+///
+/// Each model is a textbook algorithm (Cachin-Guerraoui-Rodrigues, Lamport-Shostak-Pease, …)
+/// run under crash-stop faults over a reliable network. broadcheck explores every
+/// interleaving and prints, for each property, whether it holds, and if not, a step-by-step
+/// counterexample.
+///
+/// Exit codes: 0 all properties hold / all verdicts as expected; 1 a property violated (or
+/// unknown, or a verdict differing from the model file); 2 bad usage or bad input.
+#[derive(Parser, Debug)]
+#[command(name = "broadcheck", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// List the models (with parameters and claimed properties) and the property catalogue.
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Check one model against its claimed properties, or the ones given with --property.
+    ///
+    /// Example: broadcheck check beb --n 3 --f 1 --property RB4
+    Check(CheckArgs),
+    /// Run model files (default: models/) and compare every verdict with the expected one.
+    Verify {
+        /// Model files or folders of them.
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Serve stateright's web Explorer on a model (loopback only by default).
+    Explore(ExploreArgs),
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum StrategyArg {
+    Bfs,
+    Dfs,
+}
+
+/// What to check: a model name or a model file, and its parameters.
+#[derive(Args, Debug)]
+struct Target {
+    /// A model name (see `broadcheck list`) or a model file (FILE.toml).
+    target: String,
+    /// Number of processes (default: the model's, usually 3).
+    #[arg(long)]
+    n: Option<u32>,
+    /// Number of crash faults injected (default 0).
+    #[arg(long)]
+    f: Option<u32>,
+    /// A model parameter, e.g. --param network=fifo (repeatable).
+    #[arg(long = "param", short = 'p', value_name = "KEY=VALUE")]
+    params: Vec<String>,
+    /// A property to check, by textbook ID or name, e.g. RB4 or "uniform agreement"
+    /// (repeatable; default: the properties the algorithm claims).
+    #[arg(long = "property", short = 'P', value_name = "NAME")]
+    properties: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+struct CheckArgs {
+    #[command(flatten)]
+    target: Target,
+    /// Search order: bfs finds shortest counterexamples; dfs uses less memory.
+    #[arg(long, value_enum)]
+    strategy: Option<StrategyArg>,
+    /// Worker threads for bfs (results do not depend on it).
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Do not explore beyond this depth (the run is then bounded).
+    #[arg(long)]
+    max_depth: Option<usize>,
+    /// Stop after this many unique states (the run is then bounded).
+    #[arg(long)]
+    max_states: Option<usize>,
+    /// Stop after this many seconds (the run is then bounded).
+    #[arg(long)]
+    timeout: Option<f64>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Args, Debug)]
+struct ExploreArgs {
+    #[command(flatten)]
+    target: Target,
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: String,
+    #[arg(long, default_value_t = 3000)]
+    port: u16,
+}
+
+/// Parses arguments, runs, prints; returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                return 0;
+            }
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                let _ = e.print();
+                return 2;
+            }
+            // One line: clap's first line, without its usage block.
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("bad usage").trim();
+            eprintln!("{first} (see 'broadcheck --help')");
+            return 2;
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}
+
+fn out(text: &str) {
+    let mut so = std::io::stdout().lock();
+    let _ = so.write_all(text.as_bytes());
+    let _ = so.flush();
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string_pretty(v)
+        .map(|s| s + "\n")
+        .map_err(|e| Error::Io(format!("cannot encode JSON: {e}")))
+}
+
+fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::List { format } => {
+            out(&list(format)?);
+            Ok(0)
+        }
+        Command::Check(args) => check(args),
+        Command::Verify { paths, format } => verify_cmd(paths, format),
+        Command::Explore(args) => explore(args),
+    }
+}
+
+/// Resolves a target into a model and a run spec (a model file's settings, overridden by flags).
+fn resolve(t: &Target) -> Result<(&'static dyn ModelEntry, RunSpec, Option<ModelFile>)> {
+    let is_file = t.target.ends_with(".toml") || Path::new(&t.target).is_file();
+    let (mut spec, file) = if is_file {
+        let mf = ModelFile::load(Path::new(&t.target))?;
+        (mf.run_spec()?, Some(mf))
+    } else {
+        (
+            RunSpec {
+                model: t.target.clone(),
+                ..RunSpec::default()
+            },
+            None,
+        )
+    };
+    let entry = registry::find(&spec.model)?;
+    if t.n.is_some() {
+        spec.n = t.n;
+    }
+    if t.f.is_some() {
+        spec.f = t.f;
+    }
+    spec.add_params(&t.params)?;
+    if !t.properties.is_empty() {
+        spec.properties = t.properties.clone();
+    }
+    Ok((entry, spec, file))
+}
+
+fn check(a: CheckArgs) -> Result<i32> {
+    let (entry, spec, file) = resolve(&a.target)?;
+    let mut opts = match &file {
+        Some(mf) => mf.options()?,
+        None => Options::default(),
+    };
+    if let Some(s) = a.strategy {
+        opts.strategy = match s {
+            StrategyArg::Bfs => Strategy::Bfs,
+            StrategyArg::Dfs => Strategy::Dfs,
+        };
+    }
+    if a.threads == 0 {
+        return Err(Error::input("--threads must be at least 1"));
+    }
+    if a.threads > 1 && opts.strategy == Strategy::Dfs {
+        return Err(Error::input("--threads applies to bfs only; dfs is sequential"));
+    }
+    opts.threads = a.threads;
+    if a.max_depth.is_some() {
+        opts.max_depth = a.max_depth;
+    }
+    if a.max_states.is_some() {
+        opts.max_states = a.max_states;
+    }
+    if let Some(t) = a.timeout {
+        if !(t.is_finite() && t > 0.0) {
+            return Err(Error::input("--timeout must be a positive number of seconds"));
+        }
+        opts.timeout = Some(Duration::from_secs_f64(t));
+    }
+    let report = entry.check(&spec, &opts)?;
+    out(&match a.format {
+        Format::Text => report.to_text(),
+        Format::Json => json(&report)?,
+    });
+    Ok(if report.all_hold() { 0 } else { 1 })
+}
+
+fn verify_cmd(paths: Vec<PathBuf>, format: Format) -> Result<i32> {
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from("models")]
+    } else {
+        paths
+    };
+    let files = verify::collect(&paths)?;
+    let mut results = Vec::new();
+    for f in &files {
+        results.push(verify::verify_file(f)?);
+    }
+    let mismatches: usize = results
+        .iter()
+        .map(|r| r.rows.iter().filter(|x| !x.ok).count())
+        .sum();
+    match format {
+        Format::Json => out(&json(&results)?),
+        Format::Text => {
+            let mut s = String::new();
+            let fw = results.iter().map(|r| r.path.len()).max().unwrap_or(4).max(4);
+            let pw = results
+                .iter()
+                .flat_map(|r| r.rows.iter().map(|x| x.what.len()))
+                .max()
+                .unwrap_or(8)
+                .max(8);
+            s += &format!(
+                "{:<fw$}  {:<18}  {:<pw$}  {:<11}  {:<11}\n",
+                "FILE", "MODEL", "CHECK", "EXPECTED", "ACTUAL"
+            );
+            let checks: usize = results.iter().map(|r| r.rows.len()).sum();
+            for r in &results {
+                let rep = &r.report;
+                let model = format!("{} n={} f={}", rep.model, rep.params["n"], rep.params["f"]);
+                for (i, row) in r.rows.iter().enumerate() {
+                    let (file, m) = if i == 0 {
+                        (r.path.as_str(), model.as_str())
+                    } else {
+                        ("", "")
+                    };
+                    let mark = if row.ok { "ok" } else { "MISMATCH" };
+                    s += &format!(
+                        "{file:<fw$}  {m:<18}  {:<pw$}  {:<11}  {:<11}  {mark}\n",
+                        row.what, row.expected, row.actual
+                    );
+                }
+                let scope = if rep.exhaustive {
+                    "exhaustive".to_string()
+                } else if let Some(b) = &rep.bound {
+                    format!("bounded: {b}")
+                } else {
+                    "stopped early".into()
+                };
+                s += &format!("{:<fw$}  {:<18}  ({scope}, {:.2} s)\n", "", "", rep.seconds);
+            }
+            s += &format!(
+                "\nverify: {} file(s), {checks} check(s), {mismatches} mismatch(es)\n",
+                results.len()
+            );
+            out(&s);
+        }
+    }
+    Ok(if mismatches == 0 { 0 } else { 1 })
+}
+
+fn explore(a: ExploreArgs) -> Result<i32> {
+    let (entry, spec, _) = resolve(&a.target)?;
+    let ip: std::net::IpAddr = a
+        .bind
+        .parse()
+        .map_err(|_| Error::input(format!("--bind expects an IP address (got '{}')", a.bind)))?;
+    let addr = std::net::SocketAddr::new(ip, a.port);
+    entry.explore(&spec, addr, &|url| {
+        eprintln!("Explorer for {} at {url}  (Ctrl-C to stop)", spec.model);
+    })?;
+    Ok(0)
+}
+
+fn list(format: Format) -> Result<String> {
+    #[derive(serde::Serialize)]
+    struct ParamOut {
+        key: &'static str,
+        default: String,
+        values: Vec<&'static str>,
+        help: &'static str,
+    }
+    #[derive(serde::Serialize)]
+    struct ModelOut {
+        name: &'static str,
+        title: &'static str,
+        source: &'static str,
+        fault_model: &'static str,
+        tolerance: &'static str,
+        claims: Vec<&'static str>,
+        params: Vec<ParamOut>,
+    }
+    #[derive(serde::Serialize)]
+    struct PropOut {
+        id: &'static str,
+        aliases: &'static [&'static str],
+        name: &'static str,
+        kind: &'static str,
+        definition: &'static str,
+    }
+    let models: Vec<ModelOut> = registry::all()
+        .iter()
+        .map(|e| {
+            let i = e.info();
+            let mut params = vec![
+                ParamOut {
+                    key: "n",
+                    default: i.default_n.to_string(),
+                    values: vec![],
+                    help: "number of processes (1-16)",
+                },
+                ParamOut {
+                    key: "f",
+                    default: "0".into(),
+                    values: vec![],
+                    help: "crash faults injected (0-n)",
+                },
+            ];
+            params.extend(i.all_params().into_iter().map(|p| ParamOut {
+                key: p.key,
+                default: p.default.to_string(),
+                values: p.values.to_vec(),
+                help: p.help,
+            }));
+            ModelOut {
+                name: i.name,
+                title: i.title,
+                source: i.source,
+                fault_model: i.fault_model,
+                tolerance: i.tolerance,
+                claims: i.claims.iter().map(|c| c.name).collect(),
+                params,
+            }
+        })
+        .collect();
+    let props: Vec<PropOut> = BROADCAST_CATALOGUE
+        .iter()
+        .map(|p| PropOut {
+            id: p.id,
+            aliases: p.aliases,
+            name: p.name,
+            kind: p.kind.name(),
+            definition: p.about,
+        })
+        .collect();
+    if format == Format::Json {
+        #[derive(serde::Serialize)]
+        struct All {
+            models: Vec<ModelOut>,
+            properties: Vec<PropOut>,
+        }
+        return json(&All {
+            models,
+            properties: props,
+        });
+    }
+    let mut s = String::from("MODELS\n");
+    for m in &models {
+        s += &format!("\n  {:<18} {} ({})\n", m.name, m.title, m.source);
+        s += &format!("  {:<18} faults: {}; tolerates {}\n", "", m.fault_model, m.tolerance);
+        s += &format!("  {:<18} claims: {}\n", "", m.claims.join(", "));
+        for p in &m.params {
+            let vals = if p.values.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", p.values.join("|"))
+            };
+            s += &format!(
+                "  {:<18}   --{} {}  (default {}){vals}: {}\n",
+                "",
+                if p.key == "n" || p.key == "f" { p.key } else { "param" },
+                if p.key == "n" || p.key == "f" {
+                    "N".to_string()
+                } else {
+                    format!("{}=…", p.key)
+                },
+                p.default,
+                p.help
+            );
+        }
+    }
+    s += "\nPROPERTIES (any broadcast model can be checked against any of them)\n\n";
+    for p in &props {
+        s += &format!("  {:<28} {:<9} {}\n", p.name, p.kind, p.definition);
+    }
+    s += "\n  Model-specific: HW1 one message per process (sync-fail-stop-rb).\n";
+    Ok(s)
+}

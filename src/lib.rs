@@ -1,0 +1,32 @@
+//! # broadcheck
+//!
+//! An exhaustive model checker, on [stateright], for the broadcast and agreement algorithms
+//! that distributed-systems courses teach.
+//!
+//! - [`protocol`]: what an algorithm provides (event handlers);
+//! - [`system`]: the shared runtime: network, crash-stop faults with fail-silent loss, failure
+//!   detector, ghost history; it implements stateright's `Model`;
+//! - [`properties`]: the property catalogue (textbook IDs), defined once;
+//! - [`checker`]: the project's own deterministic search, honest about bounds;
+//! - [`models`]: one file per algorithm;
+//! - [`registry`], [`params`], [`modelfile`], [`verify`], [`report`]: the CLI's plumbing.
+
+pub mod bits;
+pub mod checker;
+pub mod detector;
+pub mod error;
+pub mod explorer;
+pub mod history;
+pub mod modelfile;
+pub mod models;
+pub mod network;
+pub mod params;
+pub mod properties;
+pub mod protocol;
+pub mod registry;
+pub mod report;
+pub mod system;
+pub mod verify;
+
+#[cfg(test)]
+pub(crate) mod test_util;

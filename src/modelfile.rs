@@ -1,0 +1,153 @@
+//! Model files (`models/*.toml`), TLC-style: a model is data. One file = one configuration of
+//! one algorithm: parameters, faults and network, the properties to check, the verdict expected
+//! for each, and the pinned unique-state count.
+//!
+//! ```toml
+//! model = "beb"
+//! description = "BEB is not reliable: one crash breaks agreement"
+//! n = 3
+//! f = 1
+//!
+//! [params]           # model parameters (see `broadcheck list`)
+//! network = "bag"
+//!
+//! [search]           # optional: strategy and bounds
+//! strategy = "bfs"
+//!
+//! [expect]
+//! unique_states = 21
+//! [expect.properties]
+//! "RB4" = "violated"
+//! "BEB1" = "holds"
+//! ```
+//!
+//! Property keys are IDs or names from the catalogue; a liveness property's witness can be
+//! pinned as `"RB4 witness"`. An unpinned witness is expected `witnessed` whenever its property
+//! is expected to hold, so a vacuous pass is a mismatch.
+
+use crate::checker::{Options, Status, Strategy};
+use crate::error::{Error, Result};
+use crate::params::RunSpec;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+/// A parsed model file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelFile {
+    pub model: String,
+    #[serde(default)]
+    pub description: String,
+    pub n: u32,
+    #[serde(default)]
+    pub f: u32,
+    #[serde(default)]
+    pub params: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    pub search: SearchCfg,
+    pub expect: Expect,
+}
+
+/// How to search (all optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchCfg {
+    pub strategy: Option<String>,
+    pub max_depth: Option<usize>,
+    pub max_states: Option<usize>,
+    pub timeout: Option<f64>,
+}
+
+/// Expected outcome.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    pub unique_states: Option<usize>,
+    pub properties: BTreeMap<String, String>,
+}
+
+impl ModelFile {
+    pub fn load(path: &Path) -> Result<ModelFile> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| Error::File {
+            path: shown.clone(),
+            msg: e.to_string(),
+        })?;
+        let mf: ModelFile = toml::from_str(&text).map_err(|e| Error::File {
+            path: shown.clone(),
+            msg: e.message().to_string(),
+        })?;
+        if mf.expect.properties.is_empty() {
+            return Err(Error::File {
+                path: shown,
+                msg: "[expect.properties] lists no property to check".into(),
+            });
+        }
+        for (k, v) in &mf.expect.properties {
+            if Status::parse(v).is_none() {
+                return Err(Error::File {
+                    path: shown,
+                    msg: format!("expected status of '{k}' must be holds, violated, witnessed, unreachable or unknown (got '{v}')"),
+                });
+            }
+        }
+        Ok(mf)
+    }
+
+    /// The run this file describes. Witness keys select their property.
+    pub fn run_spec(&self) -> Result<RunSpec> {
+        let mut params = BTreeMap::new();
+        for (k, v) in &self.params {
+            params.insert(k.clone(), value_text(k, v)?);
+        }
+        let properties = self
+            .expect
+            .properties
+            .keys()
+            .map(|k| strip_witness(k).to_string())
+            .collect();
+        Ok(RunSpec {
+            model: self.model.clone(),
+            n: Some(self.n),
+            f: Some(self.f),
+            params,
+            properties,
+        })
+    }
+
+    /// Search options (strategy and bounds) of this file.
+    pub fn options(&self) -> Result<Options> {
+        let strategy = match &self.search.strategy {
+            None => Strategy::Bfs,
+            Some(s) => Strategy::parse(s)
+                .ok_or_else(|| Error::input(format!("search.strategy must be bfs or dfs (got '{s}')")))?,
+        };
+        Ok(Options {
+            strategy,
+            threads: 1,
+            max_depth: self.search.max_depth,
+            max_states: self.search.max_states,
+            timeout: self.search.timeout.map(Duration::from_secs_f64),
+        })
+    }
+}
+
+use crate::properties::strip_witness;
+
+fn value_text(key: &str, v: &toml::Value) -> Result<String> {
+    match v {
+        toml::Value::String(s) => Ok(s.clone()),
+        toml::Value::Integer(i) => Ok(i.to_string()),
+        toml::Value::Boolean(b) => Ok(b.to_string()),
+        toml::Value::Array(items) => items
+            .iter()
+            .map(|x| value_text(key, x))
+            .collect::<Result<Vec<_>>>()
+            .map(|v| v.join(",")),
+        _ => Err(Error::input(format!(
+            "parameter {key}: expected a string, integer, boolean or list"
+        ))),
+    }
+}

@@ -1,0 +1,23 @@
+//! One file per algorithm. Each opens with its source and marks every handler with the
+//! pseudo-code event it implements.
+
+pub mod all_ack_urb;
+pub mod beb;
+pub mod eager_rb;
+pub mod lazy_rb;
+pub mod majority_ack_urb;
+pub mod sync_fail_stop_rb;
+
+use crate::protocol::MsgId;
+use std::fmt;
+
+/// The `[DATA, s, m]` message that the reliable broadcasts of CGR ch. 3 relay. The origin `s`
+/// is part of the message id.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Data(pub MsgId);
+
+impl fmt::Debug for Data {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[DATA {}]", self.0)
+    }
+}

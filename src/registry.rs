@@ -1,0 +1,158 @@
+//! The list of models, and the glue from a user's [`RunSpec`] to a checked [`Report`]. Each
+//! model contributes one [`Entry`]: its description and a constructor from parameters; the
+//! runtime, the catalogue and the checker are shared.
+
+use crate::checker::{self, Options};
+use crate::detector::Detector;
+use crate::error::{Error, Result};
+use crate::network::NetKind;
+use crate::params::{ParamSpec, Params, RunSpec, COMMON, DETECTOR};
+use crate::properties::{self, PropMeta};
+use crate::protocol::{Env, Protocol};
+use crate::report::{Report, RunInfo};
+use crate::system::System;
+use std::collections::BTreeMap;
+
+/// What `broadcheck list` shows about a model.
+pub struct ModelInfo {
+    /// CLI name, e.g. `eager-rb`.
+    pub name: &'static str,
+    pub title: &'static str,
+    /// Where the algorithm comes from.
+    pub source: &'static str,
+    /// Fault assumptions of the algorithm, e.g. `fail-silent`.
+    pub fault_model: &'static str,
+    /// The faults the algorithm tolerates, in words (`any f`, `f < n/2`).
+    pub tolerance: &'static str,
+    /// Whether `f` crashes among `n` processes are within that tolerance.
+    pub tolerates: fn(n: u8, f: u8) -> bool,
+    /// The properties the algorithm claims within its tolerance (checked by default).
+    pub claims: &'static [&'static PropMeta],
+    /// The model's own parameters, besides the common ones.
+    pub params: &'static [ParamSpec],
+    pub uses_detector: bool,
+    pub default_n: u8,
+}
+
+impl ModelInfo {
+    /// Every parameter the model accepts.
+    pub fn all_params(&self) -> Vec<&'static ParamSpec> {
+        let mut v: Vec<&'static ParamSpec> = COMMON.iter().collect();
+        if self.uses_detector {
+            v.push(&DETECTOR);
+        }
+        v.extend(self.params.iter());
+        v
+    }
+}
+
+/// A model the CLI can run.
+pub trait ModelEntry: Sync {
+    fn info(&self) -> &ModelInfo;
+    /// Builds the model from `spec` and checks it.
+    fn check(&self, spec: &RunSpec, opts: &Options) -> Result<Report>;
+    /// Builds the model and serves stateright's Explorer on it (blocks). `ready` is called with
+    /// the URL once the model is built and the address is free.
+    fn explore(&self, spec: &RunSpec, addr: std::net::SocketAddr, ready: &dyn Fn(&str)) -> Result<()>;
+}
+
+/// A broadcast model: a [`Protocol`] run by [`System`].
+pub struct Entry<P: Protocol> {
+    pub info: ModelInfo,
+    /// Builds the protocol from validated parameters.
+    pub build: fn(&Params) -> Result<P>,
+}
+
+impl<P: Protocol> Entry<P> {
+    fn system(&self, spec: &RunSpec) -> Result<(System<P>, Params)> {
+        let info = &self.info;
+        let specs = info.all_params();
+        let params = Params::resolve(
+            info.name,
+            spec.n.unwrap_or(u32::from(info.default_n)),
+            spec.f.unwrap_or(0),
+            &spec.params,
+            &specs,
+        )?;
+        let env = Env {
+            n: params.n,
+            f: params.f,
+            quota: params.quota()?,
+        };
+        let net = NetKind::parse(params.get("network")).unwrap_or(NetKind::Bag);
+        let detector = Detector::parse(params.get("detector")).unwrap_or(Detector::Perfect);
+        let proto = (self.build)(&params)?;
+        let mut sys = System::new(proto, env, net, detector);
+        let mut available = properties::broadcast_catalogue::<P>();
+        available.extend(sys.proto.extra_properties());
+        let names: Vec<String> = if spec.properties.is_empty() {
+            info.claims.iter().map(|c| c.id.to_string()).collect()
+        } else {
+            spec.properties.clone()
+        };
+        sys.props = properties::select(&available, &names, info.uses_detector)?;
+        Ok((sys, params))
+    }
+}
+
+impl<P: Protocol> ModelEntry for Entry<P> {
+    fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    fn check(&self, spec: &RunSpec, opts: &Options) -> Result<Report> {
+        let (sys, params) = self.system(spec)?;
+        let outcome = checker::check(&sys, opts);
+        let mut shown: BTreeMap<String, String> = BTreeMap::new();
+        shown.insert("n".into(), params.n.to_string());
+        shown.insert("f".into(), params.f.to_string());
+        for (k, v) in params.values() {
+            shown.insert(k.to_string(), v.clone());
+        }
+        let info = RunInfo {
+            model: self.info.name,
+            title: self.info.title,
+            source: self.info.source,
+            params: shown,
+            tolerance: self.info.tolerance,
+            within_tolerance: (self.info.tolerates)(params.n, params.f),
+            claims: self.info.claims,
+            strategy: opts.strategy.name(),
+            threads: opts.threads,
+        };
+        Ok(Report::new(&sys, info, &outcome))
+    }
+
+    fn explore(&self, spec: &RunSpec, addr: std::net::SocketAddr, ready: &dyn Fn(&str)) -> Result<()> {
+        let (sys, _) = self.system(spec)?;
+        crate::explorer::serve(sys, addr, ready)
+    }
+}
+
+/// Every model, in `list` order.
+pub fn all() -> Vec<&'static dyn ModelEntry> {
+    use crate::models::*;
+    vec![
+        &beb::ENTRY,
+        &eager_rb::ENTRY,
+        &lazy_rb::ENTRY,
+        &all_ack_urb::ENTRY,
+        &majority_ack_urb::ENTRY,
+        &sync_fail_stop_rb::ENTRY,
+    ]
+}
+
+/// Looks a model up by its CLI name.
+pub fn find(name: &str) -> Result<&'static dyn ModelEntry> {
+    all()
+        .into_iter()
+        .find(|e| e.info().name == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = all().iter().map(|e| e.info().name).collect();
+            Error::input(format!(
+                "unknown model '{name}' (known: {})",
+                names.join(", ")
+            ))
+        })
+}
+

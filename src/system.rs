@@ -1,0 +1,421 @@
+//! The runtime every broadcast model runs on: `n` processes executing a [`Protocol`] over a
+//! network, with crash-stop faults, an optional failure detector, and a ghost history. It
+//! implements stateright's [`Model`] so that stateright's Explorer works on every model, and the
+//! project's own checker ([`crate::checker`]) searches it.
+//!
+//! # Steps (the nondeterministic choices)
+//! - **Broadcast**: a correct process that still has messages to broadcast broadcasts the next
+//!   one. Broadcasts interleave freely with deliveries.
+//! - **Deliver**: an in-flight message is received and handled by its destination (one handler =
+//!   one atomic step).
+//! - **Crash** (crash-stop): while fewer than `f` processes crashed, any correct process may
+//!   crash at any point. A crashed process takes no further step and never recovers (unlike
+//!   stateright's `max_crashes`, which is crash-*recovery*). Messages addressed to it are
+//!   discarded.
+//! - **Detect**: the failure detector tells a correct process that some process crashed (see
+//!   [`crate::detector`]).
+//!
+//! # Fail-silent loss
+//! The network is reliable between correct processes only. After its sender crashed, an in-flight
+//! message may still be delivered, or it may never be: delivering it stays *possible* but is no
+//! longer *obligatory*. Liveness is judged at quiescent states (no obligatory step left), so both
+//! fates are explored without an explicit "lose" step, and a trace ends by listing the messages
+//! that were lost. This is what lets the checker find Best-Effort Broadcast's classic agreement
+//! violation: a broadcast's sends happen in one step, and the crash must be able to cut them.
+
+use crate::bits::PSet;
+use crate::detector::Detector;
+use crate::history::History;
+use crate::network::{Envelope, NetKind};
+use crate::properties::PropDef;
+use crate::protocol::{Env, MsgId, Out, Pid, Protocol};
+use std::fmt;
+
+/// A model: a protocol, its parameters, and the properties to check.
+pub struct System<P: Protocol> {
+    pub proto: P,
+    pub env: Env,
+    pub net: NetKind,
+    /// `Some` iff the protocol uses a failure detector.
+    pub detector: Option<Detector>,
+    /// The properties this run checks.
+    pub props: Vec<PropDef<System<P>>>,
+}
+
+/// A global state: every process's local state, the network, and the ghost history.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct SysState<P: Protocol> {
+    pub procs: Vec<P::State>,
+    pub net: Vec<Envelope<P::Msg>>,
+    pub hist: History,
+}
+
+/// One step of the runtime.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Action<M> {
+    /// Process `p` broadcasts its next message `m`.
+    Broadcast { p: Pid, m: MsgId },
+    /// The in-flight message at index `idx` is received by `dst`; with `keep_copy` a duplicate
+    /// stays in flight (duplicating network).
+    Deliver {
+        idx: u16,
+        src: Pid,
+        dst: Pid,
+        msg: M,
+        keep_copy: bool,
+    },
+    /// Process `p` crashes (crash-stop).
+    Crash { p: Pid },
+    /// The failure detector of `p` reports `q` as crashed.
+    Detect { p: Pid, q: Pid },
+}
+
+impl<P: Protocol> System<P> {
+    pub fn new(proto: P, env: Env, net: NetKind, detector: Detector) -> System<P> {
+        let detector = proto.uses_detector().then_some(detector);
+        System {
+            proto,
+            env,
+            net,
+            detector,
+            props: Vec::new(),
+        }
+    }
+
+    /// Correct (not crashed) processes of a state.
+    fn alive(&self, s: &SysState<P>) -> PSet {
+        s.hist.correct(self.env.n)
+    }
+
+    /// Applies a handler's output for process `me`: sends (dropped if addressed to a crashed
+    /// process) and deliveries (appended to the delivery log).
+    fn apply(&self, t: &mut SysState<P>, me: Pid, out: Out<P::Msg>) {
+        for (to, msg) in out.sends {
+            if !t.hist.crashed.contains(to) {
+                self.net.push(&mut t.net, me, to, msg);
+            }
+        }
+        self.net.canonicalize(&mut t.net);
+        t.hist.log[me as usize].extend(out.delivers);
+    }
+
+    /// No obligatory step is left: every correct broadcaster is done, every message from a
+    /// correct sender is delivered, and (with a complete detector) every crash is reported to
+    /// every correct process. Crashes and deliveries of crashed senders' messages stay possible
+    /// but are optional.
+    pub fn quiescent(&self, s: &SysState<P>) -> bool {
+        let alive = self.alive(s);
+        let h = &s.hist;
+        if alive
+            .iter()
+            .any(|p| h.next_broadcast(p, self.env.quota[p as usize]).is_some())
+        {
+            return false;
+        }
+        if s.net.iter().any(|e| alive.contains(e.src)) {
+            return false;
+        }
+        if let Some(d) = self.detector {
+            if d.complete()
+                && alive
+                    .iter()
+                    .any(|p| !h.crashed.is_subset(h.suspects[p as usize]))
+            {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// One line for a step's action, as a person would say it.
+    pub fn describe_action(&self, prev: &SysState<P>, a: &Action<P::Msg>) -> String {
+        match a {
+            Action::Broadcast { p, m } => format!("p{p} broadcasts {m}"),
+            Action::Deliver {
+                src,
+                dst,
+                msg,
+                keep_copy,
+                ..
+            } => {
+                let dup = if *keep_copy {
+                    " (a duplicate stays in flight)"
+                } else {
+                    ""
+                };
+                format!("p{dst} receives {msg:?} from p{src}{dup}")
+            }
+            Action::Crash { p } => format!("p{p} crashes"),
+            Action::Detect { p, q } => {
+                if prev.hist.crashed.contains(*q) {
+                    format!("failure detector tells p{p}: p{q} crashed")
+                } else {
+                    format!("failure detector falsely tells p{p}: p{q} crashed (p{q} is alive)")
+                }
+            }
+        }
+    }
+
+    /// What a step changed that matters: deliveries, sends, discarded messages.
+    pub fn describe_effects(
+        &self,
+        prev: &SysState<P>,
+        a: &Action<P::Msg>,
+        next: &SysState<P>,
+    ) -> Vec<String> {
+        let mut lines = Vec::new();
+        for p in self.env.procs() {
+            let (before, after) = (&prev.hist.log[p as usize], &next.hist.log[p as usize]);
+            for m in &after[before.len().min(after.len())..] {
+                lines.push(format!("p{p} delivers {m}"));
+            }
+        }
+        // What was in flight before, minus what this step consumed.
+        let mut pool: Vec<Envelope<P::Msg>> = prev.net.clone();
+        match a {
+            Action::Deliver { idx, keep_copy, .. } => {
+                let i = *idx as usize;
+                if *keep_copy {
+                    pool[i].copies -= 1;
+                } else {
+                    pool.remove(i);
+                }
+            }
+            Action::Crash { p } => {
+                let dropped = pool.iter().filter(|e| e.dst == *p).count();
+                if dropped > 0 {
+                    lines.push(format!(
+                        "{dropped} in-flight message(s) to p{p} discarded (crash-stop)"
+                    ));
+                }
+                pool.retain(|e| e.dst != *p);
+            }
+            _ => {}
+        }
+        // New messages = next.net minus pool (as multisets), grouped by sender and content.
+        let mut sent: Vec<(Pid, &P::Msg, Vec<Pid>)> = Vec::new();
+        for e in &next.net {
+            if let Some(i) = pool.iter().position(|x| x == e) {
+                pool.swap_remove(i);
+                continue;
+            }
+            match sent.iter_mut().find(|(s, m, _)| *s == e.src && *m == &e.msg) {
+                Some((_, _, to)) => to.push(e.dst),
+                None => sent.push((e.src, &e.msg, vec![e.dst])),
+            }
+        }
+        for (src, msg, mut to) in sent {
+            to.sort_unstable();
+            let to: Vec<String> = to.iter().map(|d| format!("p{d}")).collect();
+            lines.push(format!("p{src} sends {msg:?} to {}", to.join(", ")));
+        }
+        lines
+    }
+
+    /// The closing lines of a trace: messages lost to crashes, silent detectors, delivery logs.
+    pub fn describe_end(&self, s: &SysState<P>) -> Vec<String> {
+        let mut lines = Vec::new();
+        for e in &s.net {
+            if s.hist.crashed.contains(e.src) {
+                lines.push(format!(
+                    "lost: {:?} p{}→p{} is never delivered (its sender p{} crashed; fail-silent loss)",
+                    e.msg, e.src, e.dst, e.src
+                ));
+            }
+        }
+        if let Some(d) = self.detector {
+            for p in self.alive(s).iter() {
+                for q in s.hist.crashed.minus(s.hist.suspects[p as usize]).iter() {
+                    let why = if d.complete() {
+                        "not yet"
+                    } else {
+                        "never: the detector is incomplete"
+                    };
+                    lines.push(format!("the crash of p{q} is reported to p{p}: {why}"));
+                }
+            }
+        }
+        lines.extend(s.hist.describe_logs());
+        lines
+    }
+}
+
+impl<P: Protocol> stateright::Model for System<P> {
+    type State = SysState<P>;
+    type Action = Action<P::Msg>;
+
+    fn init_states(&self) -> Vec<SysState<P>> {
+        vec![SysState {
+            procs: self
+                .env
+                .procs()
+                .map(|p| self.proto.init(&self.env, p))
+                .collect(),
+            net: Vec::new(),
+            hist: History::new(self.env.n, self.detector.is_some()),
+        }]
+    }
+
+    fn actions(&self, s: &SysState<P>, actions: &mut Vec<Action<P::Msg>>) {
+        let alive = self.alive(s);
+        let h = &s.hist;
+        // upon event <Broadcast | m> (the application's choice of when).
+        for p in alive.iter() {
+            if let Some(m) = h.next_broadcast(p, self.env.quota[p as usize]) {
+                actions.push(Action::Broadcast { p, m });
+            }
+        }
+        // Crash-stop faults, up to f (listed early so that BFS counterexamples crash first).
+        if h.crashed.len() < self.env.f as usize {
+            for p in alive.iter() {
+                actions.push(Action::Crash { p });
+            }
+        }
+        // Deliveries (destinations are always alive: messages to crashed processes are purged).
+        for (i, e) in s.net.iter().enumerate() {
+            if self.net.deliverable(&s.net, i) {
+                actions.push(Action::Deliver {
+                    idx: i as u16,
+                    src: e.src,
+                    dst: e.dst,
+                    msg: e.msg.clone(),
+                    keep_copy: false,
+                });
+                if e.copies > 0 {
+                    actions.push(Action::Deliver {
+                        idx: i as u16,
+                        src: e.src,
+                        dst: e.dst,
+                        msg: e.msg.clone(),
+                        keep_copy: true,
+                    });
+                }
+            }
+        }
+        // Failure detector output.
+        if let Some(d) = self.detector {
+            for p in alive.iter() {
+                let reported = h.suspects[p as usize];
+                for q in self.env.procs() {
+                    if q != p
+                        && !reported.contains(q)
+                        && (h.crashed.contains(q) || d.may_suspect_alive())
+                    {
+                        actions.push(Action::Detect { p, q });
+                    }
+                }
+            }
+        }
+    }
+
+    fn next_state(&self, s: &SysState<P>, a: Action<P::Msg>) -> Option<SysState<P>> {
+        let mut t = s.clone();
+        let env = &self.env;
+        match a {
+            Action::Broadcast { p, m } => {
+                t.hist.broadcast.insert(m);
+                let mut out = Out::default();
+                self.proto
+                    .on_broadcast(env, p, &mut t.procs[p as usize], m, &mut out);
+                self.apply(&mut t, p, out);
+            }
+            Action::Deliver {
+                idx,
+                src,
+                dst,
+                msg,
+                keep_copy,
+            } => {
+                let i = idx as usize;
+                if keep_copy {
+                    t.net[i].copies -= 1;
+                } else {
+                    t.net.remove(i);
+                }
+                let mut out = Out::default();
+                self.proto
+                    .on_receive(env, dst, &mut t.procs[dst as usize], src, &msg, &mut out);
+                self.apply(&mut t, dst, out);
+            }
+            Action::Crash { p } => {
+                t.hist.crashed.insert(p);
+                t.net.retain(|e| e.dst != p);
+            }
+            Action::Detect { p, q } => {
+                t.hist.suspects[p as usize].insert(q);
+                let mut out = Out::default();
+                self.proto
+                    .on_crash(env, p, &mut t.procs[p as usize], q, &mut out);
+                self.apply(&mut t, p, out);
+            }
+        }
+        Some(t)
+    }
+
+    fn format_action(&self, a: &Action<P::Msg>) -> String {
+        match a {
+            Action::Broadcast { p, m } => format!("p{p} broadcasts {m}"),
+            Action::Deliver { src, dst, msg, .. } => format!("p{src}→p{dst}: {msg:?}"),
+            Action::Crash { p } => format!("p{p} crashes"),
+            Action::Detect { p, q } => format!("detector tells p{p}: p{q} crashed"),
+        }
+    }
+
+    fn properties(&self) -> Vec<stateright::Property<Self>> {
+        crate::checker::stateright_properties(self)
+    }
+}
+
+/// Readable state text (the Explorer shows it): per-process state, crash status, detector
+/// output, delivery log, then the in-flight messages.
+impl<P: Protocol> fmt::Debug for SysState<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (p, st) in self.procs.iter().enumerate() {
+            let pid = p as Pid;
+            let crashed = if self.hist.crashed.contains(pid) {
+                " CRASHED"
+            } else {
+                ""
+            };
+            let log: Vec<String> = self.hist.log[p].iter().map(|m| m.to_string()).collect();
+            write!(f, "p{p}{crashed}: {st:?}; delivered [{}]", log.join(", "))?;
+            if let Some(s) = self.hist.suspects.get(p) {
+                write!(f, "; detected {s:?}")?;
+            }
+            writeln!(f)?;
+        }
+        if self.net.is_empty() {
+            write!(f, "in flight: none")
+        } else {
+            let msgs: Vec<String> = self.net.iter().map(|e| format!("{e:?}")).collect();
+            write!(f, "in flight: {}", msgs.join("; "))
+        }
+    }
+}
+
+impl<P: Protocol> crate::checker::Spec for System<P> {
+    fn props(&self) -> &[PropDef<Self>] {
+        &self.props
+    }
+    fn quiescent(&self, s: &SysState<P>) -> bool {
+        System::quiescent(self, s)
+    }
+    fn render_step(
+        &self,
+        prev: &SysState<P>,
+        a: &Action<P::Msg>,
+        next: &SysState<P>,
+    ) -> crate::checker::Step {
+        crate::checker::Step {
+            action: self.describe_action(prev, a),
+            effects: self.describe_effects(prev, a, next),
+        }
+    }
+    fn render_end(&self, s: &SysState<P>) -> Vec<String> {
+        self.describe_end(s)
+    }
+    fn liveness_method(&self) -> &'static str {
+        "terminal-state: judged at quiescent states (no obligatory step left); sound because \
+         the state graph is acyclic"
+    }
+}

@@ -1,0 +1,46 @@
+//! Helpers for the unit tests next to each model.
+
+use crate::checker::Options;
+use crate::params::RunSpec;
+use crate::registry;
+use crate::report::{PropReport, Report};
+
+/// Checks `model` exhaustively (BFS, one thread) and returns the report; panics on input errors.
+pub fn run(model: &str, n: u32, f: u32, params: &[(&str, &str)], props: &[&str]) -> Report {
+    let spec = RunSpec {
+        model: model.to_string(),
+        n: Some(n),
+        f: Some(f),
+        params: params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        properties: props.iter().map(|s| s.to_string()).collect(),
+    };
+    let entry = registry::find(model).expect("known model");
+    entry
+        .check(&spec, &Options::default())
+        .expect("valid parameters")
+}
+
+/// The report of property `id` (not its witness).
+pub fn prop<'a>(r: &'a Report, id: &str) -> &'a PropReport {
+    r.properties
+        .iter()
+        .find(|p| p.id == id && p.kind != "reachability")
+        .unwrap_or_else(|| panic!("no property {id} in report"))
+}
+
+/// Asserts each property's status, by ID.
+pub fn assert_statuses(r: &Report, expected: &[(&str, &str)]) {
+    for (id, status) in expected {
+        let got = prop(r, id).status.name();
+        assert_eq!(got, *status, "{id} of {}:\n{}", r.model, r.to_text());
+    }
+}
+
+/// Asserts the exact actions of a property's counterexample.
+pub fn assert_trace(r: &Report, id: &str, actions: &[&str]) {
+    let got: Vec<&str> = prop(r, id).trace.iter().map(|s| s.action.as_str()).collect();
+    assert_eq!(got, actions, "{}", r.to_text());
+}

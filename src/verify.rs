@@ -1,0 +1,130 @@
+//! `broadcheck verify`: runs model files and compares each verdict with the expected one.
+
+use crate::checker::Status;
+use crate::error::{Error, Result};
+use crate::modelfile::ModelFile;
+use crate::properties::{is_witness_key, strip_witness, Kind};
+use crate::registry;
+use crate::report::Report;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// One comparison: a property's verdict or the state count.
+#[derive(Clone, Debug, Serialize)]
+pub struct Row {
+    pub what: String,
+    pub expected: String,
+    pub actual: String,
+    pub ok: bool,
+}
+
+/// The result of one model file.
+#[derive(Clone, Debug, Serialize)]
+pub struct FileResult {
+    pub path: String,
+    pub description: String,
+    pub ok: bool,
+    pub rows: Vec<Row>,
+    pub report: Report,
+}
+
+/// Expands directories into their `*.toml` files (sorted); files are kept as given.
+pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let rd = std::fs::read_dir(p)
+                .map_err(|e| Error::Io(format!("cannot read {}: {e}", p.display())))?;
+            let mut files: Vec<PathBuf> = rd
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            files.sort();
+            out.extend(files);
+        } else if p.is_file() {
+            out.push(p.clone());
+        } else {
+            return Err(Error::input(format!("no such file or directory: {}", p.display())));
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::input("no model files (*.toml) found"));
+    }
+    Ok(out)
+}
+
+/// Runs one model file.
+pub fn verify_file(path: &Path) -> Result<FileResult> {
+    let in_file = |e: Error| match e {
+        Error::File { .. } => e,
+        other => Error::File {
+            path: path.display().to_string(),
+            msg: other.to_string(),
+        },
+    };
+    let mf = ModelFile::load(path)?;
+    let spec = mf.run_spec().map_err(in_file)?;
+    let opts = mf.options().map_err(in_file)?;
+    let entry = registry::find(&mf.model).map_err(in_file)?;
+    let report = entry.check(&spec, &opts).map_err(in_file)?;
+
+    let mut rows = Vec::new();
+    for (key, want) in &mf.expect.properties {
+        let witness = is_witness_key(key);
+        let base = strip_witness(key);
+        let found = report.properties.iter().find(|p| {
+            (p.kind == Kind::Reachability.name()) == witness && p.meta.matches(base)
+        });
+        let Some(p) = found else {
+            return Err(in_file(Error::input(format!(
+                "'{key}' has no witness (only liveness properties do)"
+            ))));
+        };
+        rows.push(Row {
+            what: p.name.clone(),
+            expected: want.clone(),
+            actual: p.status.name().to_string(),
+            ok: p.status.name() == want,
+        });
+    }
+    // Unpinned witnesses must be found wherever their property is expected to hold.
+    for w in report
+        .properties
+        .iter()
+        .filter(|p| p.kind == Kind::Reachability.name())
+    {
+        let pinned = mf
+            .expect
+            .properties
+            .keys()
+            .any(|k| is_witness_key(k) && w.meta.matches(strip_witness(k)));
+        let base_holds = mf
+            .expect
+            .properties
+            .iter()
+            .any(|(k, v)| !is_witness_key(k) && w.meta.matches(k) && v == "holds");
+        if !pinned && base_holds {
+            rows.push(Row {
+                what: w.name.clone(),
+                expected: Status::Witnessed.name().into(),
+                actual: w.status.name().into(),
+                ok: w.status == Status::Witnessed,
+            });
+        }
+    }
+    if let Some(n) = mf.expect.unique_states {
+        rows.push(Row {
+            what: "unique states".into(),
+            expected: n.to_string(),
+            actual: report.unique_states.to_string(),
+            ok: n == report.unique_states,
+        });
+    }
+    Ok(FileResult {
+        path: path.display().to_string(),
+        description: mf.description.clone(),
+        ok: rows.iter().all(|r| r.ok),
+        rows,
+        report,
+    })
+}
