@@ -615,3 +615,89 @@ pub fn stateright_properties<M: Spec>(m: &M) -> Vec<Property<M>> {
     }
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::{all_ack_urb, beb, eager_rb, lazy_rb, majority_ack_urb, sync_fail_stop_rb};
+    use crate::params::RunSpec;
+    use crate::protocol::Protocol;
+    use crate::registry::Entry;
+    use stateright::Checker;
+
+    fn spec(n: u32, f: u32, params: &[(&str, &str)]) -> RunSpec {
+        RunSpec {
+            model: String::new(),
+            n: Some(n),
+            f: Some(f),
+            params: params
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            properties: Vec::new(),
+        }
+    }
+
+    /// Our count must equal stateright's own BFS on the same `Model` (claimed properties hold,
+    /// so neither search stops early).
+    fn same_as_stateright<P: Protocol>(e: &Entry<P>, n: u32, f: u32, params: &[(&str, &str)]) -> usize {
+        let (sys, _) = e.system(&spec(n, f, params)).expect("valid");
+        let ours = check(&sys, &Options::default());
+        assert!(ours.exhaustive());
+        let dfs = check(
+            &sys,
+            &Options {
+                strategy: Strategy::Dfs,
+                ..Options::default()
+            },
+        );
+        assert_eq!(dfs.unique_states, ours.unique_states);
+        let par = check(
+            &sys,
+            &Options {
+                threads: 2,
+                ..Options::default()
+            },
+        );
+        assert_eq!(par.unique_states, ours.unique_states);
+        let theirs = sys.checker().spawn_bfs().join();
+        assert_eq!(ours.unique_states, theirs.unique_state_count(), "{}", e.info.name);
+        ours.unique_states
+    }
+
+    #[test]
+    fn counts_agree_with_stateright_dfs_and_threads() {
+        assert_eq!(same_as_stateright(&beb::ENTRY, 3, 1, &[]), 36);
+        assert_eq!(same_as_stateright(&eager_rb::ENTRY, 3, 1, &[]), 1575);
+        assert_eq!(same_as_stateright(&lazy_rb::ENTRY, 3, 1, &[]), 207);
+        assert_eq!(same_as_stateright(&all_ack_urb::ENTRY, 3, 1, &[]), 3575);
+        assert_eq!(same_as_stateright(&majority_ack_urb::ENTRY, 3, 1, &[]), 1100);
+        assert_eq!(same_as_stateright(&sync_fail_stop_rb::ENTRY, 3, 1, &[]), 64);
+        same_as_stateright(&eager_rb::ENTRY, 2, 0, &[("network", "fifo"), ("senders", "all")]);
+        same_as_stateright(&beb::ENTRY, 2, 1, &[("network", "dup"), ("msgs", "2")]);
+    }
+
+    #[test]
+    fn bounded_runs_never_hold() {
+        let (sys, _) = eager_rb::ENTRY.system(&spec(3, 1, &[])).expect("valid");
+        let out = check(
+            &sys,
+            &Options {
+                max_depth: Some(3),
+                ..Options::default()
+            },
+        );
+        assert!(!out.exhaustive());
+        assert_eq!(out.bound.as_deref(), Some("depth limit 3"));
+        assert!(out.findings.iter().all(|f| f.status == Status::Unknown));
+        let out = check(
+            &sys,
+            &Options {
+                max_states: Some(10),
+                ..Options::default()
+            },
+        );
+        assert_eq!(out.bound.as_deref(), Some("state limit 10"));
+        assert_eq!(out.unique_states, 10);
+    }
+}

@@ -268,14 +268,19 @@ fn verify_cmd(paths: Vec<PathBuf>, format: Format) -> Result<i32> {
                 .max()
                 .unwrap_or(8)
                 .max(8);
+            let label = |r: &verify::FileResult| {
+                let p = &r.report.params;
+                format!("{} n={} f={}", r.report.model, p["n"], p["f"])
+            };
+            let mw = results.iter().map(|r| label(r).len()).max().unwrap_or(5).max(5);
             s += &format!(
-                "{:<fw$}  {:<18}  {:<pw$}  {:<11}  {:<11}\n",
+                "{:<fw$}  {:<mw$}  {:<pw$}  {:<11}  {:<11}\n",
                 "FILE", "MODEL", "CHECK", "EXPECTED", "ACTUAL"
             );
             let checks: usize = results.iter().map(|r| r.rows.len()).sum();
             for r in &results {
                 let rep = &r.report;
-                let model = format!("{} n={} f={}", rep.model, rep.params["n"], rep.params["f"]);
+                let model = label(r);
                 for (i, row) in r.rows.iter().enumerate() {
                     let (file, m) = if i == 0 {
                         (r.path.as_str(), model.as_str())
@@ -284,7 +289,7 @@ fn verify_cmd(paths: Vec<PathBuf>, format: Format) -> Result<i32> {
                     };
                     let mark = if row.ok { "ok" } else { "MISMATCH" };
                     s += &format!(
-                        "{file:<fw$}  {m:<18}  {:<pw$}  {:<11}  {:<11}  {mark}\n",
+                        "{file:<fw$}  {m:<mw$}  {:<pw$}  {:<11}  {:<11}  {mark}\n",
                         row.what, row.expected, row.actual
                     );
                 }
@@ -295,7 +300,7 @@ fn verify_cmd(paths: Vec<PathBuf>, format: Format) -> Result<i32> {
                 } else {
                     "stopped early".into()
                 };
-                s += &format!("{:<fw$}  {:<18}  ({scope}, {:.2} s)\n", "", "", rep.seconds);
+                s += &format!("{:<fw$}  {:<mw$}  ({scope}, {:.2} s)\n", "", "", rep.seconds);
             }
             s += &format!(
                 "\nverify: {} file(s), {checks} check(s), {mismatches} mismatch(es)\n",

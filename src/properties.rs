@@ -217,7 +217,7 @@ pub fn select<M: Model>(
                 def.meta.name
             )));
         }
-        if !out.iter().any(|d| std::ptr::eq(d.meta, def.meta)) {
+        if !out.iter().any(|d| d.meta.id == def.meta.id) {
             out.push(def.clone());
         }
     }

@@ -64,7 +64,8 @@ pub struct Entry<P: Protocol> {
 }
 
 impl<P: Protocol> Entry<P> {
-    fn system(&self, spec: &RunSpec) -> Result<(System<P>, Params)> {
+    /// Builds the runtime model for `spec`, validating every parameter.
+    pub fn system(&self, spec: &RunSpec) -> Result<(System<P>, Params)> {
         let info = &self.info;
         let specs = info.all_params();
         let params = Params::resolve(

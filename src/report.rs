@@ -255,7 +255,7 @@ fn prop_report<M: Spec>(
         id: f.meta.id.to_string(),
         kind: f.kind.name(),
         status: f.status,
-        claimed: claims.iter().any(|c| std::ptr::eq(*c, f.meta)),
+        claimed: claims.iter().any(|c| c.id == f.meta.id),
         definition: f.meta.about.to_string(),
         why: f.why.clone(),
         trace,

@@ -173,7 +173,7 @@ mod tests {
             &r,
             &[("RB1", "holds"), ("RB2", "holds"), ("RB3", "holds"), ("URB4", "holds")],
         );
-        assert_eq!(r.unique_states, 1);
+        assert_eq!(r.unique_states, 3575);
     }
 
     #[test]

@@ -115,7 +115,7 @@ mod tests {
             &[("RB1", "holds"), ("RB2", "holds"), ("RB3", "holds"), ("RB4", "holds")],
         );
         assert!(r.exhaustive);
-        assert_eq!(r.unique_states, 1);
+        assert_eq!(r.unique_states, 1657);
     }
 
     #[test]

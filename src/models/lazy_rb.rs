@@ -132,7 +132,7 @@ mod tests {
                 ("PFD2", "holds"),
             ],
         );
-        assert_eq!(r.unique_states, 1);
+        assert_eq!(r.unique_states, 207);
     }
 
     #[test]

@@ -70,14 +70,20 @@ mod tests {
             &r,
             &[("RB1", "holds"), ("RB2", "holds"), ("RB3", "holds"), ("URB4", "holds")],
         );
-        assert_eq!(r.unique_states, 1);
+        assert_eq!(r.unique_states, 1100);
     }
 
     #[test]
-    fn half_crashed_blocks_validity() {
+    fn half_crashed_blocks_validity_and_uniformity() {
         let r = run("majority-ack-urb", 2, 1, &[], &["RB1", "URB4"]);
         assert!(!r.within_tolerance);
-        assert_statuses(&r, &[("RB1", "violated"), ("URB4", "holds")]);
+        // With n = 2 the quorum is both processes: p1 can collect both acks, deliver, and crash
+        // before its relay (p0's second ack) arrives.
+        assert_statuses(&r, &[("RB1", "violated"), ("URB4", "violated")]);
+        assert_eq!(
+            prop(&r, "URB4").why.as_deref(),
+            Some("crashed p1 delivered m0.1, but correct p0 never delivers it")
+        );
         assert_trace(&r, "RB1", &["p0 broadcasts m0.1", "p1 crashes", "p0 receives [DATA m0.1] from p0"]);
     }
 

@@ -202,17 +202,20 @@ mod tests {
                 ("HW1", "holds"),
             ],
         );
-        assert_eq!(r.unique_states, 1);
+        assert_eq!(r.unique_states, 2745);
     }
 
     #[test]
     fn inaccurate_detector_skips_a_live_process() {
         let r = run("sync-fail-stop-rb", 3, 0, &[("detector", "inaccurate")], &["RB4", "HW1"]);
         assert_statuses(&r, &[("RB4", "violated"), ("HW1", "holds")]);
+        // p1 falsely suspects its successor p2, so the ring skips p2 and ends at the origin.
         assert_eq!(
             prop(&r, "RB4").why.as_deref(),
-            Some("correct p0 delivered m0.1, but correct p1 never delivers it")
+            Some("correct p0 delivered m0.1, but correct p2 never delivers it")
         );
+        let trace = &prop(&r, "RB4").trace;
+        assert!(trace.iter().any(|s| s.action.contains("falsely tells")), "{trace:?}");
     }
 
     #[test]
