@@ -115,7 +115,10 @@ mod tests {
         let m = MsgId { origin: 15, seq: 3 };
         s.insert(m);
         s.insert(MsgId { origin: 0, seq: 0 });
-        assert_eq!(s.iter().collect::<Vec<_>>(), vec![MsgId { origin: 0, seq: 0 }, m]);
+        assert_eq!(
+            s.iter().collect::<Vec<_>>(),
+            vec![MsgId { origin: 0, seq: 0 }, m]
+        );
         assert_eq!(format!("{s:?}"), "{m0.1, m15.4}");
     }
 }

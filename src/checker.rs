@@ -30,10 +30,7 @@ use std::time::{Duration, Instant};
 /// A model the checker can search: a stateright [`Model`] that names its properties (from the
 /// catalogue), knows its quiescent states, and can narrate its steps.
 pub trait Spec:
-    Model<
-        State: Clone + Hash + Eq + Send + Sync + Debug,
-        Action: Clone + Send + Sync + Debug,
-    > + Sync
+    Model<State: Clone + Hash + Eq + Send + Sync + Debug, Action: Clone + Send + Sync + Debug> + Sync
 {
     /// The properties this run checks.
     fn props(&self) -> &[PropDef<Self>];
@@ -395,12 +392,16 @@ impl<M: Spec> Search<'_, M> {
     }
 
     fn dfs(&mut self) {
-        let mut stack: Vec<(M::State, u64, usize)> =
-            self.inits().into_iter().rev().map(|(s, f)| (s, f, 0)).collect();
+        let mut stack: Vec<(M::State, u64, usize)> = self
+            .inits()
+            .into_iter()
+            .rev()
+            .map(|(s, f)| (s, f, 0))
+            .collect();
         let mut n = 0usize;
         while let Some((s, f, depth)) = stack.pop() {
             n += 1;
-            if n % 1024 == 0 && self.timed_out() {
+            if n.is_multiple_of(1024) && self.timed_out() {
                 return;
             }
             self.max_depth = self.max_depth.max(depth);
@@ -433,7 +434,11 @@ impl<M: Spec> Search<'_, M> {
                     } else {
                         Status::Violated
                     };
-                    (st, why.clone(), path_to(self.m, &self.fpr, &self.parents, *f))
+                    (
+                        st,
+                        why.clone(),
+                        path_to(self.m, &self.fpr, &self.parents, *f),
+                    )
                 }
                 None if !exhaustive => (Status::Unknown, None, None),
                 None if slot.witness => (Status::Unreachable, None, None),
@@ -640,7 +645,12 @@ mod tests {
 
     /// Our count must equal stateright's own BFS on the same `Model` (claimed properties hold,
     /// so neither search stops early).
-    fn same_as_stateright<P: Protocol>(e: &Entry<P>, n: u32, f: u32, params: &[(&str, &str)]) -> usize {
+    fn same_as_stateright<P: Protocol>(
+        e: &Entry<P>,
+        n: u32,
+        f: u32,
+        params: &[(&str, &str)],
+    ) -> usize {
         let (sys, _) = e.system(&spec(n, f, params)).expect("valid");
         let ours = check(&sys, &Options::default());
         assert!(ours.exhaustive());
@@ -661,7 +671,12 @@ mod tests {
         );
         assert_eq!(par.unique_states, ours.unique_states);
         let theirs = sys.checker().spawn_bfs().join();
-        assert_eq!(ours.unique_states, theirs.unique_state_count(), "{}", e.info.name);
+        assert_eq!(
+            ours.unique_states,
+            theirs.unique_state_count(),
+            "{}",
+            e.info.name
+        );
         ours.unique_states
     }
 
@@ -671,9 +686,17 @@ mod tests {
         assert_eq!(same_as_stateright(&eager_rb::ENTRY, 3, 1, &[]), 1575);
         assert_eq!(same_as_stateright(&lazy_rb::ENTRY, 3, 1, &[]), 207);
         assert_eq!(same_as_stateright(&all_ack_urb::ENTRY, 3, 1, &[]), 3575);
-        assert_eq!(same_as_stateright(&majority_ack_urb::ENTRY, 3, 1, &[]), 1100);
+        assert_eq!(
+            same_as_stateright(&majority_ack_urb::ENTRY, 3, 1, &[]),
+            1100
+        );
         assert_eq!(same_as_stateright(&sync_fail_stop_rb::ENTRY, 3, 1, &[]), 64);
-        same_as_stateright(&eager_rb::ENTRY, 2, 0, &[("network", "fifo"), ("senders", "all")]);
+        same_as_stateright(
+            &eager_rb::ENTRY,
+            2,
+            0,
+            &[("network", "fifo"), ("senders", "all")],
+        );
         same_as_stateright(&beb::ENTRY, 2, 1, &[("network", "dup"), ("msgs", "2")]);
     }
 

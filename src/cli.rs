@@ -219,7 +219,9 @@ fn check(a: CheckArgs) -> Result<i32> {
         return Err(Error::input("--threads must be at least 1"));
     }
     if a.threads > 1 && opts.strategy == Strategy::Dfs {
-        return Err(Error::input("--threads applies to bfs only; dfs is sequential"));
+        return Err(Error::input(
+            "--threads applies to bfs only; dfs is sequential",
+        ));
     }
     opts.threads = a.threads;
     if a.max_depth.is_some() {
@@ -230,7 +232,9 @@ fn check(a: CheckArgs) -> Result<i32> {
     }
     if let Some(t) = a.timeout {
         if !(t.is_finite() && t > 0.0) {
-            return Err(Error::input("--timeout must be a positive number of seconds"));
+            return Err(Error::input(
+                "--timeout must be a positive number of seconds",
+            ));
         }
         opts.timeout = Some(Duration::from_secs_f64(t));
     }
@@ -261,7 +265,12 @@ fn verify_cmd(paths: Vec<PathBuf>, format: Format) -> Result<i32> {
         Format::Json => out(&json(&results)?),
         Format::Text => {
             let mut s = String::new();
-            let fw = results.iter().map(|r| r.path.len()).max().unwrap_or(4).max(4);
+            let fw = results
+                .iter()
+                .map(|r| r.path.len())
+                .max()
+                .unwrap_or(4)
+                .max(4);
             let pw = results
                 .iter()
                 .flat_map(|r| r.rows.iter().map(|x| x.what.len()))
@@ -272,7 +281,12 @@ fn verify_cmd(paths: Vec<PathBuf>, format: Format) -> Result<i32> {
                 let p = &r.report.params;
                 format!("{} n={} f={}", r.report.model, p["n"], p["f"])
             };
-            let mw = results.iter().map(|r| label(r).len()).max().unwrap_or(5).max(5);
+            let mw = results
+                .iter()
+                .map(|r| label(r).len())
+                .max()
+                .unwrap_or(5)
+                .max(5);
             s += &format!(
                 "{:<fw$}  {:<mw$}  {:<pw$}  {:<11}  {:<11}\n",
                 "FILE", "MODEL", "CHECK", "EXPECTED", "ACTUAL"
@@ -300,7 +314,10 @@ fn verify_cmd(paths: Vec<PathBuf>, format: Format) -> Result<i32> {
                 } else {
                     "stopped early".into()
                 };
-                s += &format!("{:<fw$}  {:<mw$}  ({scope}, {:.2} s)\n", "", "", rep.seconds);
+                s += &format!(
+                    "{:<fw$}  {:<mw$}  ({scope}, {:.2} s)\n",
+                    "", "", rep.seconds
+                );
             }
             s += &format!(
                 "\nverify: {} file(s), {checks} check(s), {mismatches} mismatch(es)\n",
@@ -410,7 +427,10 @@ fn list(format: Format) -> Result<String> {
     let mut s = String::from("MODELS\n");
     for m in &models {
         s += &format!("\n  {:<18} {} ({})\n", m.name, m.title, m.source);
-        s += &format!("  {:<18} faults: {}; tolerates {}\n", "", m.fault_model, m.tolerance);
+        s += &format!(
+            "  {:<18} faults: {}; tolerates {}\n",
+            "", m.fault_model, m.tolerance
+        );
         s += &format!("  {:<18} claims: {}\n", "", m.claims.join(", "));
         for p in &m.params {
             let vals = if p.values.is_empty() {
@@ -421,7 +441,11 @@ fn list(format: Format) -> Result<String> {
             s += &format!(
                 "  {:<18}   --{} {}  (default {}){vals}: {}\n",
                 "",
-                if p.key == "n" || p.key == "f" { p.key } else { "param" },
+                if p.key == "n" || p.key == "f" {
+                    p.key
+                } else {
+                    "param"
+                },
                 if p.key == "n" || p.key == "f" {
                     "N".to_string()
                 } else {

@@ -121,8 +121,9 @@ impl ModelFile {
     pub fn options(&self) -> Result<Options> {
         let strategy = match &self.search.strategy {
             None => Strategy::Bfs,
-            Some(s) => Strategy::parse(s)
-                .ok_or_else(|| Error::input(format!("search.strategy must be bfs or dfs (got '{s}')")))?,
+            Some(s) => Strategy::parse(s).ok_or_else(|| {
+                Error::input(format!("search.strategy must be bfs or dfs (got '{s}')"))
+            })?,
         };
         Ok(Options {
             strategy,

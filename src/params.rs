@@ -61,9 +61,9 @@ impl RunSpec {
     /// Adds `KEY=VALUE` strings from the command line (later ones win).
     pub fn add_params(&mut self, kvs: &[String]) -> Result<()> {
         for kv in kvs {
-            let (k, v) = kv.split_once('=').ok_or_else(|| {
-                Error::input(format!("--param expects KEY=VALUE, got '{kv}'"))
-            })?;
+            let (k, v) = kv
+                .split_once('=')
+                .ok_or_else(|| Error::input(format!("--param expects KEY=VALUE, got '{kv}'")))?;
             let k = k.trim();
             if k == "n" || k == "f" {
                 return Err(Error::input(format!("use --{k} instead of --param {k}=…")));
@@ -119,9 +119,7 @@ impl Params {
             values.insert(spec.key, v.clone());
         }
         for s in specs {
-            values
-                .entry(s.key)
-                .or_insert_with(|| s.default.to_string());
+            values.entry(s.key).or_insert_with(|| s.default.to_string());
         }
         Ok(Params {
             n: n as u8,
@@ -202,8 +200,14 @@ mod tests {
     #[test]
     fn quota_from_senders() {
         let specs: Vec<&ParamSpec> = COMMON.iter().collect();
-        let p = Params::resolve("x", 3, 0, &raw(&[("senders", "0,p2"), ("msgs", "2")]), &specs)
-            .unwrap();
+        let p = Params::resolve(
+            "x",
+            3,
+            0,
+            &raw(&[("senders", "0,p2"), ("msgs", "2")]),
+            &specs,
+        )
+        .unwrap();
         assert_eq!(p.quota().unwrap(), vec![2, 0, 2]);
         let p = Params::resolve("x", 3, 0, &raw(&[("senders", "3")]), &specs).unwrap();
         assert!(p.quota().is_err());

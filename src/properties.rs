@@ -156,7 +156,8 @@ pub const PFD1: PropMeta = PropMeta {
     name: "PFD1 strong completeness",
     witness: "PFD1 strong completeness (witness)",
     kind: Kind::Liveness,
-    about: "Eventually, every process that crashes is permanently detected by every correct process.",
+    about:
+        "Eventually, every process that crashes is permanently detected by every correct process.",
     needs_detector: true,
 };
 pub const PFD2: PropMeta = PropMeta {
@@ -318,7 +319,11 @@ pub fn urb4(n: u8, h: &History) -> Option<String> {
 pub fn pfd1(n: u8, h: &History) -> Option<String> {
     let correct = h.correct(n);
     for p in correct.iter() {
-        if let Some(q) = h.crashed.iter().find(|&q| !h.suspects[p as usize].contains(q)) {
+        if let Some(q) = h
+            .crashed
+            .iter()
+            .find(|&q| !h.suspects[p as usize].contains(q))
+        {
             return Some(format!(
                 "p{q} crashed, but the detector of correct p{p} never reports it"
             ));
@@ -453,7 +458,10 @@ mod tests {
         h.broadcast.insert(m(0));
         assert!(no_creation(&h).is_none());
         h.log[1].push(m(0));
-        assert_eq!(no_duplication(&h).as_deref(), Some("p1 delivered m0.1 twice"));
+        assert_eq!(
+            no_duplication(&h).as_deref(),
+            Some("p1 delivered m0.1 twice")
+        );
         h.suspects[0].insert(1);
         assert!(pfd2(&h).is_some());
         h.crashed.insert(1);

@@ -53,7 +53,12 @@ pub trait ModelEntry: Sync {
     fn check(&self, spec: &RunSpec, opts: &Options) -> Result<Report>;
     /// Builds the model and serves stateright's Explorer on it (blocks). `ready` is called with
     /// the URL once the model is built and the address is free.
-    fn explore(&self, spec: &RunSpec, addr: std::net::SocketAddr, ready: &dyn Fn(&str)) -> Result<()>;
+    fn explore(
+        &self,
+        spec: &RunSpec,
+        addr: std::net::SocketAddr,
+        ready: &dyn Fn(&str),
+    ) -> Result<()>;
 }
 
 /// A broadcast model: a [`Protocol`] run by [`System`].
@@ -124,7 +129,12 @@ impl<P: Protocol> ModelEntry for Entry<P> {
         Ok(Report::new(&sys, info, &outcome))
     }
 
-    fn explore(&self, spec: &RunSpec, addr: std::net::SocketAddr, ready: &dyn Fn(&str)) -> Result<()> {
+    fn explore(
+        &self,
+        spec: &RunSpec,
+        addr: std::net::SocketAddr,
+        ready: &dyn Fn(&str),
+    ) -> Result<()> {
         let (sys, _) = self.system(spec)?;
         crate::explorer::serve(sys, addr, ready)
     }
@@ -156,4 +166,3 @@ pub fn find(name: &str) -> Result<&'static dyn ModelEntry> {
             ))
         })
 }
-

@@ -123,7 +123,11 @@ impl Report {
                 .filter(|(k, _)| *k != "n" && *k != "f")
                 .map(|(k, v)| format!("{k}={v}")),
         );
-        let _ = writeln!(s, "model    {} — {} ({})", self.model, self.title, self.source);
+        let _ = writeln!(
+            s,
+            "model    {} — {} ({})",
+            self.model, self.title, self.source
+        );
         let _ = writeln!(s, "params   {}", params.join(" "));
         let tol = if self.within_tolerance {
             "within"

@@ -199,7 +199,10 @@ impl<P: Protocol> System<P> {
                 pool.swap_remove(i);
                 continue;
             }
-            match sent.iter_mut().find(|(s, m, _)| *s == e.src && *m == &e.msg) {
+            match sent
+                .iter_mut()
+                .find(|(s, m, _)| *s == e.src && *m == &e.msg)
+            {
                 Some((_, _, to)) => to.push(e.dst),
                 None => sent.push((e.src, &e.msg, vec![e.dst])),
             }

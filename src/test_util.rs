@@ -41,6 +41,10 @@ pub fn assert_statuses(r: &Report, expected: &[(&str, &str)]) {
 
 /// Asserts the exact actions of a property's counterexample.
 pub fn assert_trace(r: &Report, id: &str, actions: &[&str]) {
-    let got: Vec<&str> = prop(r, id).trace.iter().map(|s| s.action.as_str()).collect();
+    let got: Vec<&str> = prop(r, id)
+        .trace
+        .iter()
+        .map(|s| s.action.as_str())
+        .collect();
     assert_eq!(got, actions, "{}", r.to_text());
 }

@@ -44,7 +44,10 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
         } else if p.is_file() {
             out.push(p.clone());
         } else {
-            return Err(Error::input(format!("no such file or directory: {}", p.display())));
+            return Err(Error::input(format!(
+                "no such file or directory: {}",
+                p.display()
+            )));
         }
     }
     if out.is_empty() {
@@ -72,9 +75,10 @@ pub fn verify_file(path: &Path) -> Result<FileResult> {
     for (key, want) in &mf.expect.properties {
         let witness = is_witness_key(key);
         let base = strip_witness(key);
-        let found = report.properties.iter().find(|p| {
-            (p.kind == Kind::Reachability.name()) == witness && p.meta.matches(base)
-        });
+        let found = report
+            .properties
+            .iter()
+            .find(|p| (p.kind == Kind::Reachability.name()) == witness && p.meta.matches(base));
         let Some(p) = found else {
             return Err(in_file(Error::input(format!(
                 "'{key}' has no witness (only liveness properties do)"

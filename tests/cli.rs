@@ -27,7 +27,11 @@ fn assert_input_error(args: &[&str], needle: &str) {
     let o = run(args);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
-    assert_eq!(err.lines().count(), 1, "{args:?} printed more than one line: {err}");
+    assert_eq!(
+        err.lines().count(),
+        1,
+        "{args:?} printed more than one line: {err}"
+    );
     assert!(err.contains(needle), "{args:?}: {err}");
     assert!(!err.contains("panicked"), "{err}");
     assert!(stdout(&o).is_empty(), "{args:?}");
@@ -71,12 +75,17 @@ Counterexample to RB4 agreement (3 steps):
   => RB4 agreement VIOLATED: in this quiescent state (no obligatory step is left, so this is final), correct p1 delivered m0.1, but correct p2 never delivers it
 ";
     assert!(out.contains(expected), "{out}");
-    assert!(out.contains("RB4 agreement            liveness      VIOLATED"), "{out}");
+    assert!(
+        out.contains("RB4 agreement            liveness      VIOLATED"),
+        "{out}"
+    );
 }
 
 #[test]
 fn holding_check_exits_zero_and_json_contract() {
-    let o = run(&["check", "eager-rb", "--n", "3", "--f", "1", "--format", "json"]);
+    let o = run(&[
+        "check", "eager-rb", "--n", "3", "--f", "1", "--format", "json",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     for key in [
@@ -143,7 +152,9 @@ fn dfs_and_threads_give_the_same_count() {
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
         v["unique_states"].as_u64().expect("count")
     };
-    let base = ["check", "lazy-rb", "--n", "4", "--f", "2", "--format", "json"];
+    let base = [
+        "check", "lazy-rb", "--n", "4", "--f", "2", "--format", "json",
+    ];
     let bfs = count(&base);
     let mut dfs = base.to_vec();
     dfs.extend(["--strategy", "dfs"]);
@@ -195,21 +206,51 @@ fn vacuous_liveness_is_a_mismatch() {
 #[test]
 fn bad_inputs_exit_two_with_one_line() {
     assert_input_error(&["check", "nosuch"], "unknown model 'nosuch'");
-    assert_input_error(&["check", "beb", "--n", "0"], "n must be between 1 and 16 (got 0)");
+    assert_input_error(
+        &["check", "beb", "--n", "0"],
+        "n must be between 1 and 16 (got 0)",
+    );
     assert_input_error(&["check", "beb", "--n", "17"], "n must be between 1 and 16");
-    assert_input_error(&["check", "beb", "--n", "3", "--f", "4"], "f = 4 exceeds n = 3");
+    assert_input_error(
+        &["check", "beb", "--n", "3", "--f", "4"],
+        "f = 4 exceeds n = 3",
+    );
     assert_input_error(&["check", "beb", "-P", "RB9"], "unknown property 'RB9'");
-    assert_input_error(&["check", "beb", "-p", "fanout=2"], "has no parameter 'fanout'");
-    assert_input_error(&["check", "beb", "-p", "detector=perfect"], "has no parameter 'detector'");
-    assert_input_error(&["check", "beb", "-p", "network=tcp"], "must be one of bag, fifo, dup");
+    assert_input_error(
+        &["check", "beb", "-p", "fanout=2"],
+        "has no parameter 'fanout'",
+    );
+    assert_input_error(
+        &["check", "beb", "-p", "detector=perfect"],
+        "has no parameter 'detector'",
+    );
+    assert_input_error(
+        &["check", "beb", "-p", "network=tcp"],
+        "must be one of bag, fifo, dup",
+    );
     assert_input_error(&["check", "beb", "-p", "senders=5"], "parameter senders");
     assert_input_error(&["check", "beb", "-p", "msgs=9"], "parameter msgs");
     assert_input_error(&["check", "beb", "-p", "oops"], "--param expects KEY=VALUE");
-    assert_input_error(&["check", "beb", "-P", "PFD1"], "needs a model with a failure detector");
-    assert_input_error(&["check", "majority-ack-urb", "-p", "quorum=9"], "parameter quorum");
-    assert_input_error(&["check", "beb", "--strategy", "astar"], "invalid value 'astar'");
-    assert_input_error(&["check", "beb", "--threads", "0"], "--threads must be at least 1");
-    assert_input_error(&["check", "beb", "--bogus"], "unexpected argument '--bogus'");
+    assert_input_error(
+        &["check", "beb", "-P", "PFD1"],
+        "needs a model with a failure detector",
+    );
+    assert_input_error(
+        &["check", "majority-ack-urb", "-p", "quorum=9"],
+        "parameter quorum",
+    );
+    assert_input_error(
+        &["check", "beb", "--strategy", "astar"],
+        "invalid value 'astar'",
+    );
+    assert_input_error(
+        &["check", "beb", "--threads", "0"],
+        "--threads must be at least 1",
+    );
+    assert_input_error(
+        &["check", "beb", "--bogus"],
+        "unexpected argument '--bogus'",
+    );
     assert_input_error(&["frobnicate"], "unrecognized subcommand");
     assert_input_error(&["verify", "no/such/dir"], "no such file or directory");
 }
@@ -217,7 +258,11 @@ fn bad_inputs_exit_two_with_one_line() {
 #[test]
 fn bad_model_files_exit_two_with_one_line() {
     let cases = [
-        ("malformed.toml", "model = \"beb\"\nn = [\n", "malformed.toml"),
+        (
+            "malformed.toml",
+            "model = \"beb\"\nn = [\n",
+            "malformed.toml",
+        ),
         (
             "unknown-key.toml",
             "model = \"beb\"\nn = 3\ncolour = 1\n[expect.properties]\nRB4 = \"holds\"\n",
@@ -272,7 +317,11 @@ fn list_shows_every_model_and_the_catalogue() {
     ] {
         assert!(out.contains(&format!("\n  {m} ")), "{m} missing:\n{out}");
     }
-    for p in ["BEB1 validity", "URB4 uniform agreement", "PFD2 strong accuracy"] {
+    for p in [
+        "BEB1 validity",
+        "URB4 uniform agreement",
+        "PFD2 strong accuracy",
+    ] {
         assert!(out.contains(p), "{p}");
     }
     let o = run(&["list", "--format", "json"]);

@@ -171,14 +171,25 @@ mod tests {
         let r = run("all-ack-urb", 3, 1, &[], &[]);
         assert_statuses(
             &r,
-            &[("RB1", "holds"), ("RB2", "holds"), ("RB3", "holds"), ("URB4", "holds")],
+            &[
+                ("RB1", "holds"),
+                ("RB2", "holds"),
+                ("RB3", "holds"),
+                ("URB4", "holds"),
+            ],
         );
         assert_eq!(r.unique_states, 3575);
     }
 
     #[test]
     fn inaccurate_detector_breaks_uniformity() {
-        let r = run("all-ack-urb", 3, 1, &[("detector", "inaccurate")], &["URB4"]);
+        let r = run(
+            "all-ack-urb",
+            3,
+            1,
+            &[("detector", "inaccurate")],
+            &["URB4"],
+        );
         assert_statuses(&r, &[("URB4", "violated")]);
         let why = prop(&r, "URB4").why.clone().unwrap_or_default();
         assert!(why.starts_with("crashed p"), "{why}");

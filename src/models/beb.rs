@@ -24,7 +24,7 @@
 //! broadcasts of CGR ch. 3 call it where their pseudo-code says `⟨beb, Broadcast | …⟩`.
 
 use crate::params::Params;
-use crate::properties::{RB2, RB3, BEB1};
+use crate::properties::{BEB1, RB2, RB3};
 use crate::protocol::{Env, MsgId, Out, Pid, Protocol};
 use crate::registry::{Entry, ModelInfo};
 use std::fmt;
@@ -117,7 +117,10 @@ mod tests {
             ],
         );
         let end = &prop(&r, "RB4").end;
-        assert!(end.iter().any(|l| l.starts_with("lost: m0.1 p0→p2")), "{end:?}");
+        assert!(
+            end.iter().any(|l| l.starts_with("lost: m0.1 p0→p2")),
+            "{end:?}"
+        );
         assert_eq!(
             prop(&r, "RB4").why.as_deref(),
             Some("correct p1 delivered m0.1, but correct p2 never delivers it")

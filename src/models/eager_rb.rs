@@ -112,7 +112,12 @@ mod tests {
         let r = run("eager-rb", 3, 2, &[], &[]);
         assert_statuses(
             &r,
-            &[("RB1", "holds"), ("RB2", "holds"), ("RB3", "holds"), ("RB4", "holds")],
+            &[
+                ("RB1", "holds"),
+                ("RB2", "holds"),
+                ("RB3", "holds"),
+                ("RB4", "holds"),
+            ],
         );
         assert!(r.exhaustive);
         assert_eq!(r.unique_states, 1657);

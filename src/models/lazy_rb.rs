@@ -62,7 +62,14 @@ impl Protocol for LazyRb {
     }
 
     // upon event ⟨rb, Broadcast | m⟩
-    fn on_broadcast(&self, env: &Env, _me: Pid, _st: &mut LazyState, m: MsgId, out: &mut Out<Data>) {
+    fn on_broadcast(
+        &self,
+        env: &Env,
+        _me: Pid,
+        _st: &mut LazyState,
+        m: MsgId,
+        out: &mut Out<Data>,
+    ) {
         beb_broadcast(env, out, Data(m));
     }
 
@@ -120,7 +127,13 @@ mod tests {
 
     #[test]
     fn reliable_with_perfect_detector() {
-        let r = run("lazy-rb", 3, 1, &[], &["RB1", "RB2", "RB3", "RB4", "PFD1", "PFD2"]);
+        let r = run(
+            "lazy-rb",
+            3,
+            1,
+            &[],
+            &["RB1", "RB2", "RB3", "RB4", "PFD1", "PFD2"],
+        );
         assert_statuses(
             &r,
             &[
@@ -150,15 +163,22 @@ mod tests {
         );
         let end = &prop(&r, "RB4").end;
         assert!(
-            end.iter()
-                .any(|l| l == "the crash of p0 is reported to p1: never: the detector is incomplete"),
+            end.iter().any(
+                |l| l == "the crash of p0 is reported to p1: never: the detector is incomplete"
+            ),
             "{end:?}"
         );
     }
 
     #[test]
     fn inaccurate_detector_is_harmless_but_inaccurate() {
-        let r = run("lazy-rb", 3, 1, &[("detector", "inaccurate")], &["RB4", "PFD2"]);
+        let r = run(
+            "lazy-rb",
+            3,
+            1,
+            &[("detector", "inaccurate")],
+            &["RB4", "PFD2"],
+        );
         assert_statuses(&r, &[("RB4", "holds"), ("PFD2", "violated")]);
     }
 }

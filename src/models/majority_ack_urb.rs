@@ -68,7 +68,12 @@ mod tests {
         assert!(r.within_tolerance);
         assert_statuses(
             &r,
-            &[("RB1", "holds"), ("RB2", "holds"), ("RB3", "holds"), ("URB4", "holds")],
+            &[
+                ("RB1", "holds"),
+                ("RB2", "holds"),
+                ("RB3", "holds"),
+                ("URB4", "holds"),
+            ],
         );
         assert_eq!(r.unique_states, 1100);
     }
@@ -84,7 +89,15 @@ mod tests {
             prop(&r, "URB4").why.as_deref(),
             Some("crashed p1 delivered m0.1, but correct p0 never delivers it")
         );
-        assert_trace(&r, "RB1", &["p0 broadcasts m0.1", "p1 crashes", "p0 receives [DATA m0.1] from p0"]);
+        assert_trace(
+            &r,
+            "RB1",
+            &[
+                "p0 broadcasts m0.1",
+                "p1 crashes",
+                "p0 receives [DATA m0.1] from p0",
+            ],
+        );
     }
 
     #[test]

@@ -207,7 +207,13 @@ mod tests {
 
     #[test]
     fn inaccurate_detector_skips_a_live_process() {
-        let r = run("sync-fail-stop-rb", 3, 0, &[("detector", "inaccurate")], &["RB4", "HW1"]);
+        let r = run(
+            "sync-fail-stop-rb",
+            3,
+            0,
+            &[("detector", "inaccurate")],
+            &["RB4", "HW1"],
+        );
         assert_statuses(&r, &[("RB4", "violated"), ("HW1", "holds")]);
         // p1 falsely suspects its successor p2, so the ring skips p2 and ends at the origin.
         assert_eq!(
@@ -215,13 +221,22 @@ mod tests {
             Some("correct p0 delivered m0.1, but correct p2 never delivers it")
         );
         let trace = &prop(&r, "RB4").trace;
-        assert!(trace.iter().any(|s| s.action.contains("falsely tells")), "{trace:?}");
+        assert!(
+            trace.iter().any(|s| s.action.contains("falsely tells")),
+            "{trace:?}"
+        );
     }
 
     #[test]
     fn eager_rb_is_not_economical_but_ring_is() {
         // HW1 is specific to this model; the ring sends n-1 messages in all.
-        let r = run("sync-fail-stop-rb", 4, 0, &[("senders", "all")], &["HW1", "RB4"]);
+        let r = run(
+            "sync-fail-stop-rb",
+            4,
+            0,
+            &[("senders", "all")],
+            &["HW1", "RB4"],
+        );
         assert_statuses(&r, &[("HW1", "holds"), ("RB4", "holds")]);
     }
 }
