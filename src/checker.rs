@@ -38,6 +38,10 @@ pub trait Spec:
     fn quiescent(&self, s: &Self::State) -> bool;
     /// A step in words: the action, then what changed.
     fn render_step(&self, prev: &Self::State, a: &Self::Action, next: &Self::State) -> Step;
+    /// Opening lines for the initial state of a trace (who is faulty, the inputs).
+    fn render_init(&self, _s: &Self::State) -> Vec<String> {
+        Vec::new()
+    }
     /// Closing lines for the last state of a trace.
     fn render_end(&self, s: &Self::State) -> Vec<String>;
     /// Which method judges liveness, and under which assumptions (stated in every report).
@@ -698,6 +702,44 @@ mod tests {
             &[("network", "fifo"), ("senders", "all")],
         );
         same_as_stateright(&beb::ENTRY, 2, 1, &[("network", "dup"), ("msgs", "2")]);
+    }
+
+    /// The same cross-check for the synchronous-rounds runtime.
+    fn rounds_same_as_stateright<P: crate::rounds::RoundProtocol>(
+        e: &crate::rounds::RoundEntry<P>,
+        n: u32,
+        f: u32,
+    ) -> usize {
+        let (m, _) = e.system(&spec(n, f, &[])).expect("valid");
+        let ours = check(&m, &Options::default());
+        assert!(ours.exhaustive(), "{}", e.info.name);
+        let dfs = check(
+            &m,
+            &Options {
+                strategy: Strategy::Dfs,
+                ..Options::default()
+            },
+        );
+        assert_eq!(dfs.unique_states, ours.unique_states);
+        let theirs = m.checker().spawn_bfs().join();
+        assert_eq!(
+            ours.unique_states,
+            theirs.unique_state_count(),
+            "{}",
+            e.info.name
+        );
+        ours.unique_states
+    }
+
+    #[test]
+    fn round_counts_agree_with_stateright() {
+        use crate::models::{majority_consensus, om, sm};
+        assert_eq!(rounds_same_as_stateright(&om::ENTRY, 4, 1), 326);
+        assert_eq!(rounds_same_as_stateright(&sm::ENTRY, 3, 1), 150);
+        assert_eq!(
+            rounds_same_as_stateright(&majority_consensus::ENTRY, 3, 1),
+            624
+        );
     }
 
     #[test]

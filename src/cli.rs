@@ -8,13 +8,12 @@ use broadcheck::checker::{Options, Strategy};
 use broadcheck::error::{Error, Result};
 use broadcheck::modelfile::ModelFile;
 use broadcheck::params::RunSpec;
-use broadcheck::properties::BROADCAST_CATALOGUE;
+use broadcheck::properties::{AGREEMENT_CATALOGUE, BROADCAST_CATALOGUE};
 use broadcheck::registry::{self, ModelEntry};
 use broadcheck::verify;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 /// Exhaustive model checking of broadcast and agreement algorithms.
 ///
@@ -134,10 +133,15 @@ pub fn main() -> i32 {
                 let _ = e.print();
                 return 2;
             }
-            // One line: clap's first line, without its usage block.
+            // One line: clap's message without its usage block.
             let text = e.render().to_string();
-            let first = text.lines().next().unwrap_or("bad usage").trim();
-            eprintln!("{first} (see 'broadcheck --help')");
+            let msg: Vec<&str> = text
+                .lines()
+                .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more"))
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            eprintln!("{} (see 'broadcheck --help')", msg.join(" "));
             return 2;
         }
     };
@@ -231,12 +235,7 @@ fn check(a: CheckArgs) -> Result<i32> {
         opts.max_states = a.max_states;
     }
     if let Some(t) = a.timeout {
-        if !(t.is_finite() && t > 0.0) {
-            return Err(Error::input(
-                "--timeout must be a positive number of seconds",
-            ));
-        }
-        opts.timeout = Some(Duration::from_secs_f64(t));
+        opts.timeout = Some(broadcheck::modelfile::seconds("--timeout", t)?);
     }
     let report = entry.check(&spec, &opts)?;
     out(&match a.format {
@@ -372,6 +371,7 @@ fn list(format: Format) -> Result<String> {
         .iter()
         .map(|e| {
             let i = e.info();
+            let default_f = e.default_f();
             let mut params = vec![
                 ParamOut {
                     key: "n",
@@ -381,12 +381,12 @@ fn list(format: Format) -> Result<String> {
                 },
                 ParamOut {
                     key: "f",
-                    default: "0".into(),
+                    default: default_f.to_string(),
                     values: vec![],
-                    help: "crash faults injected (0-n)",
+                    help: "faults injected (0-n): crashes, or traitors for Byzantine models",
                 },
             ];
-            params.extend(i.all_params().into_iter().map(|p| ParamOut {
+            params.extend(e.params().into_iter().map(|p| ParamOut {
                 key: p.key,
                 default: p.default.to_string(),
                 values: p.values.to_vec(),
@@ -405,6 +405,7 @@ fn list(format: Format) -> Result<String> {
         .collect();
     let props: Vec<PropOut> = BROADCAST_CATALOGUE
         .iter()
+        .chain(AGREEMENT_CATALOGUE.iter())
         .map(|p| PropOut {
             id: p.id,
             aliases: p.aliases,
@@ -456,7 +457,7 @@ fn list(format: Format) -> Result<String> {
             );
         }
     }
-    s += "\nPROPERTIES (any broadcast model can be checked against any of them)\n\n";
+    s += "\nPROPERTIES (a broadcast model can be checked against any broadcast property, an agreement model against any agreement property)\n\n";
     for p in &props {
         s += &format!("  {:<28} {:<9} {}\n", p.name, p.kind, p.definition);
     }

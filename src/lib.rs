@@ -25,6 +25,7 @@ pub mod properties;
 pub mod protocol;
 pub mod registry;
 pub mod report;
+pub mod rounds;
 pub mod system;
 pub mod verify;
 

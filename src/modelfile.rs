@@ -100,6 +100,11 @@ impl ModelFile {
     pub fn run_spec(&self) -> Result<RunSpec> {
         let mut params = BTreeMap::new();
         for (k, v) in &self.params {
+            if k == "n" || k == "f" {
+                return Err(Error::input(format!(
+                    "put {k} at the top level of the model file, not under [params]"
+                )));
+            }
             params.insert(k.clone(), value_text(k, v)?);
         }
         let properties = self
@@ -130,8 +135,22 @@ impl ModelFile {
             threads: 1,
             max_depth: self.search.max_depth,
             max_states: self.search.max_states,
-            timeout: self.search.timeout.map(Duration::from_secs_f64),
+            timeout: self
+                .search
+                .timeout
+                .map(|t| seconds("search.timeout", t))
+                .transpose()?,
         })
+    }
+}
+
+/// A positive, finite number of seconds.
+pub fn seconds(what: &str, t: f64) -> Result<Duration> {
+    match Duration::try_from_secs_f64(t) {
+        Ok(d) if t > 0.0 => Ok(d),
+        _ => Err(Error::input(format!(
+            "{what} must be a positive number of seconds (got {t})"
+        ))),
     }
 }
 

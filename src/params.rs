@@ -154,12 +154,13 @@ impl Params {
             return Ok(quota);
         }
         for part in senders.split(',') {
-            let part = part.trim().trim_start_matches('p');
+            let part = part.trim();
+            let part = part.strip_prefix('p').unwrap_or(part);
             match part.parse::<Pid>() {
-                Ok(p) if p < self.n => quota[p as usize] = msgs,
+                Ok(p) if p < self.n && quota[p as usize] == 0 => quota[p as usize] = msgs,
                 _ => {
                     return Err(Error::input(format!(
-                        "parameter senders must list process ids below n = {} or be 'all' (got '{senders}')",
+                        "parameter senders must list distinct process ids below n = {} or be 'all' (got '{senders}')",
                         self.n
                     )))
                 }

@@ -34,21 +34,13 @@ pub struct ModelInfo {
     pub default_n: u8,
 }
 
-impl ModelInfo {
-    /// Every parameter the model accepts.
-    pub fn all_params(&self) -> Vec<&'static ParamSpec> {
-        let mut v: Vec<&'static ParamSpec> = COMMON.iter().collect();
-        if self.uses_detector {
-            v.push(&DETECTOR);
-        }
-        v.extend(self.params.iter());
-        v
-    }
-}
-
 /// A model the CLI can run.
 pub trait ModelEntry: Sync {
     fn info(&self) -> &ModelInfo;
+    /// Every parameter besides `n` and `f`.
+    fn params(&self) -> Vec<&'static ParamSpec>;
+    /// The default number of faults.
+    fn default_f(&self) -> u8;
     /// Builds the model from `spec` and checks it.
     fn check(&self, spec: &RunSpec, opts: &Options) -> Result<Report>;
     /// Builds the model and serves stateright's Explorer on it (blocks). `ready` is called with
@@ -72,7 +64,7 @@ impl<P: Protocol> Entry<P> {
     /// Builds the runtime model for `spec`, validating every parameter.
     pub fn system(&self, spec: &RunSpec) -> Result<(System<P>, Params)> {
         let info = &self.info;
-        let specs = info.all_params();
+        let specs = self.params();
         let params = Params::resolve(
             info.name,
             spec.n.unwrap_or(u32::from(info.default_n)),
@@ -106,27 +98,22 @@ impl<P: Protocol> ModelEntry for Entry<P> {
         &self.info
     }
 
+    fn params(&self) -> Vec<&'static ParamSpec> {
+        let mut v: Vec<&'static ParamSpec> = COMMON.iter().collect();
+        if self.info.uses_detector {
+            v.push(&DETECTOR);
+        }
+        v.extend(self.info.params.iter());
+        v
+    }
+
+    fn default_f(&self) -> u8 {
+        0
+    }
+
     fn check(&self, spec: &RunSpec, opts: &Options) -> Result<Report> {
         let (sys, params) = self.system(spec)?;
-        let outcome = checker::check(&sys, opts);
-        let mut shown: BTreeMap<String, String> = BTreeMap::new();
-        shown.insert("n".into(), params.n.to_string());
-        shown.insert("f".into(), params.f.to_string());
-        for (k, v) in params.values() {
-            shown.insert(k.to_string(), v.clone());
-        }
-        let info = RunInfo {
-            model: self.info.name,
-            title: self.info.title,
-            source: self.info.source,
-            params: shown,
-            tolerance: self.info.tolerance,
-            within_tolerance: (self.info.tolerates)(params.n, params.f),
-            claims: self.info.claims,
-            strategy: opts.strategy.name(),
-            threads: opts.threads,
-        };
-        Ok(Report::new(&sys, info, &outcome))
+        Ok(check_and_report(&sys, &self.info, &params, opts))
     }
 
     fn explore(
@@ -140,6 +127,35 @@ impl<P: Protocol> ModelEntry for Entry<P> {
     }
 }
 
+/// Checks a built model and wraps the outcome in a report.
+pub fn check_and_report<M: checker::Spec>(
+    m: &M,
+    info: &ModelInfo,
+    params: &Params,
+    opts: &Options,
+) -> Report {
+    let outcome = checker::check(m, opts);
+    let mut shown: BTreeMap<String, String> = BTreeMap::new();
+    shown.insert("n".into(), params.n.to_string());
+    shown.insert("f".into(), params.f.to_string());
+    for (k, v) in params.values() {
+        shown.insert(k.to_string(), v.clone());
+    }
+    let run = RunInfo {
+        model: info.name,
+        title: info.title,
+        source: info.source,
+        params: shown,
+        fault_model: info.fault_model,
+        tolerance: info.tolerance,
+        within_tolerance: (info.tolerates)(params.n, params.f),
+        claims: info.claims,
+        strategy: opts.strategy.name(),
+        threads: opts.threads,
+    };
+    Report::new(m, run, &outcome)
+}
+
 /// Every model, in `list` order.
 pub fn all() -> Vec<&'static dyn ModelEntry> {
     use crate::models::*;
@@ -150,6 +166,10 @@ pub fn all() -> Vec<&'static dyn ModelEntry> {
         &all_ack_urb::ENTRY,
         &majority_ack_urb::ENTRY,
         &sync_fail_stop_rb::ENTRY,
+        &om::ENTRY,
+        &sm::ENTRY,
+        &majority_consensus::ENTRY,
+        &unanimous_consensus::ENTRY,
     ]
 }
 

@@ -29,6 +29,8 @@ pub struct PropReport {
     pub definition: String,
     /// Why the property fails at the end of the trace.
     pub why: Option<String>,
+    /// Facts about the trace's initial state (who is faulty, the inputs).
+    pub start: Vec<String>,
     /// Counterexample (violated) or example (witnessed).
     pub trace: Vec<TraceStep>,
     /// Closing facts about the trace's last state: lost messages, delivery logs.
@@ -42,6 +44,7 @@ pub struct Report {
     pub title: String,
     pub source: String,
     pub params: BTreeMap<String, String>,
+    pub fault_model: String,
     pub tolerance: String,
     pub within_tolerance: bool,
     pub strategy: String,
@@ -66,6 +69,7 @@ pub struct RunInfo<'a> {
     pub title: &'a str,
     pub source: &'a str,
     pub params: BTreeMap<String, String>,
+    pub fault_model: &'a str,
     pub tolerance: &'a str,
     pub within_tolerance: bool,
     pub claims: &'a [&'static crate::properties::PropMeta],
@@ -85,6 +89,7 @@ impl Report {
             title: info.title.to_string(),
             source: info.source.to_string(),
             params: info.params,
+            fault_model: info.fault_model.to_string(),
             tolerance: info.tolerance.to_string(),
             within_tolerance: info.within_tolerance,
             strategy: info.strategy.to_string(),
@@ -136,7 +141,9 @@ impl Report {
         };
         let _ = writeln!(
             s,
-            "faults   up to f crash-stop faults: {tol} what the algorithm tolerates ({})",
+            "faults   f={} injected ({}): {tol} what the algorithm tolerates ({})",
+            self.params.get("f").map_or("0", String::as_str),
+            self.fault_model,
             self.tolerance
         );
         let scope = if self.exhaustive {
@@ -204,10 +211,13 @@ impl Report {
                 p.trace.len()
             );
             let _ = writeln!(s, "  definition: {}", p.definition);
+            for l in &p.start {
+                let _ = writeln!(s, "  {l}");
+            }
             render_trace(&mut s, &p.trace, &p.end);
             if let Some(why) = &p.why {
                 let when = if p.kind == Kind::Liveness.name() {
-                    "in this quiescent state (no obligatory step is left, so this is final), "
+                    "in this quiescent state (no obligatory step is left: the run may end here), "
                 } else {
                     ""
                 };
@@ -238,7 +248,9 @@ fn prop_report<M: Spec>(
 ) -> PropReport {
     let mut trace = Vec::new();
     let mut end = Vec::new();
+    let mut start = Vec::new();
     if let Some(path) = &f.path {
+        start = m.render_init(&path.init);
         let mut prev = &path.init;
         for (i, (a, next)) in path.steps.iter().enumerate() {
             let st = m.render_step(prev, a, next);
@@ -262,6 +274,7 @@ fn prop_report<M: Spec>(
         claimed: claims.iter().any(|c| c.id == f.meta.id),
         definition: f.meta.about.to_string(),
         why: f.why.clone(),
+        start,
         trace,
         end,
     }

@@ -218,18 +218,21 @@ impl<P: Protocol> System<P> {
     /// The closing lines of a trace: messages lost to crashes, silent detectors, delivery logs.
     pub fn describe_end(&self, s: &SysState<P>) -> Vec<String> {
         let mut lines = Vec::new();
+        let quiescent = self.quiescent(s);
         for e in &s.net {
-            if s.hist.crashed.contains(e.src) {
+            if quiescent && s.hist.crashed.contains(e.src) {
                 lines.push(format!(
                     "lost: {:?} p{}→p{} is never delivered (its sender p{} crashed; fail-silent loss)",
                     e.msg, e.src, e.dst, e.src
                 ));
+            } else {
+                lines.push(format!("in flight: {:?} p{}→p{}", e.msg, e.src, e.dst));
             }
         }
         if let Some(d) = self.detector {
             for p in self.alive(s).iter() {
                 for q in s.hist.crashed.minus(s.hist.suspects[p as usize]).iter() {
-                    let why = if d.complete() {
+                    let why = if d.complete() || !quiescent {
                         "not yet"
                     } else {
                         "never: the detector is incomplete"

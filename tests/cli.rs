@@ -72,7 +72,7 @@ Counterexample to RB4 agreement (3 steps):
   p0 (crashed) delivered []
   p1 delivered [m0.1]
   p2 delivered []
-  => RB4 agreement VIOLATED: in this quiescent state (no obligatory step is left, so this is final), correct p1 delivered m0.1, but correct p2 never delivers it
+  => RB4 agreement VIOLATED: in this quiescent state (no obligatory step is left: the run may end here), correct p1 delivered m0.1, but correct p2 never delivers it
 ";
     assert!(out.contains(expected), "{out}");
     assert!(
@@ -253,6 +253,43 @@ fn bad_inputs_exit_two_with_one_line() {
     );
     assert_input_error(&["frobnicate"], "unrecognized subcommand");
     assert_input_error(&["verify", "no/such/dir"], "no such file or directory");
+    assert_input_error(
+        &["check", "beb", "--timeout", "1e300"],
+        "--timeout must be a positive",
+    );
+    assert_input_error(
+        &["check", "beb", "--timeout", "0"],
+        "--timeout must be a positive",
+    );
+    assert_input_error(&["check"], "<TARGET>");
+    assert_input_error(
+        &["check", "beb", "-p", "senders=0,0"],
+        "distinct process ids",
+    );
+    assert_input_error(&["check", "beb", "-p", "senders=pp1"], "parameter senders");
+    assert_input_error(
+        &["check", "om", "--n", "3", "--f", "1", "-p", "traitors=1,2"],
+        "names 2 process(es) but f = 1",
+    );
+    assert_input_error(
+        &[
+            "check",
+            "om",
+            "--n",
+            "3",
+            "--f",
+            "0",
+            "-p",
+            "traitors=commander",
+        ],
+        "no placement",
+    );
+    assert_input_error(
+        &["check", "om", "--n", "3", "--f", "1", "-p", "m=2"],
+        "OM(m) needs m + 1 < n",
+    );
+    assert_input_error(&["check", "om", "-P", "RB4"], "unknown property 'RB4'");
+    assert_input_error(&["check", "beb", "-P", "IC1"], "unknown property 'IC1'");
 }
 
 #[test]
@@ -289,6 +326,16 @@ fn bad_model_files_exit_two_with_one_line() {
             "n must be between 1 and 16",
         ),
         (
+            "bad-timeout.toml",
+            "model = \"beb\"\nn = 3\n[search]\ntimeout = -1.0\n[expect.properties]\nRB2 = \"holds\"\n",
+            "search.timeout must be a positive number",
+        ),
+        (
+            "n-in-params.toml",
+            "model = \"beb\"\nn = 3\n[params]\nn = 4\n[expect.properties]\nRB2 = \"holds\"\n",
+            "put n at the top level",
+        ),
+        (
             "no-props.toml",
             "model = \"beb\"\nn = 3\n[expect.properties]\n",
             "lists no property",
@@ -314,6 +361,10 @@ fn list_shows_every_model_and_the_catalogue() {
         "all-ack-urb",
         "majority-ack-urb",
         "sync-fail-stop-rb",
+        "om",
+        "sm",
+        "majority-consensus",
+        "unanimous-consensus",
     ] {
         assert!(out.contains(&format!("\n  {m} ")), "{m} missing:\n{out}");
     }
@@ -326,7 +377,7 @@ fn list_shows_every_model_and_the_catalogue() {
     }
     let o = run(&["list", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
-    assert_eq!(v["models"].as_array().map(Vec::len), Some(6));
+    assert_eq!(v["models"].as_array().map(Vec::len), Some(10));
 }
 
 #[test]
@@ -336,4 +387,29 @@ fn help_is_for_people() {
     let out = stdout(&o);
     assert!(out.contains("--property <NAME>"), "{out}");
     assert!(out.contains("textbook ID"), "{out}");
+}
+
+#[test]
+fn three_generals_counterexample_text() {
+    let o = run(&["check", "om", "--n", "3", "--f", "1"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    let expected = "\
+Counterexample to IC2 validity (3 steps):
+  definition: If the commanding general is loyal, then every loyal lieutenant obeys the order he sends.
+  0. traitors: p1; inputs: p0: attack
+  1. end of round 1: every message of the round is delivered
+       → p0 tells p1, p2: attack
+  2. round 2: p1 (traitor) tells p2: \"p0 said retreat\"
+  3. end of round 2: every message of the round is delivered
+       → p2 tells p1: \"p0 said attack\"
+       → p1 (traitor) decides attack: from p0 directly: attack; p2 says p0 said: attack → majority attack (2 attack, 0 retreat)
+       → p2 decides retreat: from p0 directly: attack; p1 says p0 said: retreat → 1-1 tie → default retreat
+";
+    assert!(out.contains(expected), "{out}");
+    assert!(
+        out.contains("IC1 agreement               safety        HOLDS"),
+        "{out}"
+    );
+    assert!(out.contains("=> IC2 validity VIOLATED: the commander p0 is loyal and ordered attack, but loyal lieutenant p2 decided retreat"), "{out}");
 }

@@ -6,7 +6,11 @@ pub mod beb;
 pub mod eager_rb;
 pub mod lazy_rb;
 pub mod majority_ack_urb;
+pub mod majority_consensus;
+pub mod om;
+pub mod sm;
 pub mod sync_fail_stop_rb;
+pub mod unanimous_consensus;
 
 use crate::protocol::MsgId;
 use std::fmt;
