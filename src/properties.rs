@@ -17,9 +17,11 @@
 //!   state in which its premise is non-trivial and its conclusion holds. An unreachable witness
 //!   means the liveness verdict is vacuous, and the report says so.
 
+use crate::bits::PSet;
 use crate::error::{Error, Result};
 use crate::history::History;
 use crate::protocol::{Pid, Protocol};
+use crate::rounds::{RState, RoundProtocol, Rounds};
 use crate::system::System;
 use stateright::Model;
 
@@ -303,8 +305,6 @@ fn agreement(n: u8, h: &History, uniform: bool) -> Option<String> {
     None
 }
 
-use crate::bits::PSet;
-
 /// RB4: a message delivered by a correct process is delivered by every correct process.
 pub fn rb4(n: u8, h: &History) -> Option<String> {
     agreement(n, h, false)
@@ -410,66 +410,6 @@ pub fn broadcast_catalogue<P: Protocol>() -> Vec<PropDef<System<P>>> {
     ]
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::protocol::MsgId;
-
-    fn m(o: u8) -> MsgId {
-        MsgId { origin: o, seq: 0 }
-    }
-
-    #[test]
-    fn names_match_ids_aliases_and_short_names() {
-        assert!(RB2.matches("BEB2"));
-        assert!(RB2.matches("rb2"));
-        assert!(RB2.matches("no duplication"));
-        assert!(RB4.matches("RB4 agreement"));
-        assert!(!RB4.matches("URB4"));
-        assert!(RB4.matches_witness("RB4 witness"));
-        assert!(RB4.matches_witness("RB4 agreement (witness)"));
-        assert!(!RB2.matches_witness("RB2 witness"));
-    }
-
-    #[test]
-    fn agreement_distinguishes_uniform() {
-        let mut h = History::new(3, false);
-        h.broadcast.insert(m(0));
-        h.crashed.insert(0);
-        h.log[0].push(m(0));
-        // Only the crashed sender delivered: fine for RB4, not for URB4.
-        assert_eq!(rb4(3, &h), None);
-        assert_eq!(
-            urb4(3, &h).as_deref(),
-            Some("crashed p0 delivered m0.1, but correct p1 never delivers it")
-        );
-        h.log[1].push(m(0));
-        assert_eq!(
-            rb4(3, &h).as_deref(),
-            Some("correct p1 delivered m0.1, but correct p2 never delivers it")
-        );
-    }
-
-    #[test]
-    fn safety_predicates() {
-        let mut h = History::new(2, true);
-        h.log[1].push(m(0));
-        assert!(no_creation(&h).is_some());
-        h.broadcast.insert(m(0));
-        assert!(no_creation(&h).is_none());
-        h.log[1].push(m(0));
-        assert_eq!(
-            no_duplication(&h).as_deref(),
-            Some("p1 delivered m0.1 twice")
-        );
-        h.suspects[0].insert(1);
-        assert!(pfd2(&h).is_some());
-        h.crashed.insert(1);
-        assert!(pfd2(&h).is_none());
-        assert!(pfd1(2, &h).is_none());
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Agreement properties (Lamport-Shostak-Pease 1982; CGR ch. 5), over the decisions recorded by
 // the synchronous-rounds runtime. Process p0 is the commander of the generals problems.
@@ -541,8 +481,6 @@ pub const C4: PropMeta = PropMeta {
 
 /// Every agreement property, in report order.
 pub const AGREEMENT_CATALOGUE: &[&PropMeta] = &[&IC1, &IC2, &TERM, &C1, &C2, &C3, &C4];
-
-use crate::rounds::{RState, RoundProtocol, Rounds};
 
 /// Loyal lieutenants: correct processes other than the commander p0.
 fn loyal_lieutenants<P: RoundProtocol>(m: &Rounds<P>, s: &RState<P>) -> PSet {
@@ -662,4 +600,64 @@ pub fn agreement_catalogue<P: RoundProtocol>() -> Vec<PropDef<Rounds<P>>> {
             witness: None,
         },
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::MsgId;
+
+    fn m(o: u8) -> MsgId {
+        MsgId { origin: o, seq: 0 }
+    }
+
+    #[test]
+    fn names_match_ids_aliases_and_short_names() {
+        assert!(RB2.matches("BEB2"));
+        assert!(RB2.matches("rb2"));
+        assert!(RB2.matches("no duplication"));
+        assert!(RB4.matches("RB4 agreement"));
+        assert!(!RB4.matches("URB4"));
+        assert!(RB4.matches_witness("RB4 witness"));
+        assert!(RB4.matches_witness("RB4 agreement (witness)"));
+        assert!(!RB2.matches_witness("RB2 witness"));
+    }
+
+    #[test]
+    fn agreement_distinguishes_uniform() {
+        let mut h = History::new(3, false);
+        h.broadcast.insert(m(0));
+        h.crashed.insert(0);
+        h.log[0].push(m(0));
+        // Only the crashed sender delivered: fine for RB4, not for URB4.
+        assert_eq!(rb4(3, &h), None);
+        assert_eq!(
+            urb4(3, &h).as_deref(),
+            Some("crashed p0 delivered m0.1, but correct p1 never delivers it")
+        );
+        h.log[1].push(m(0));
+        assert_eq!(
+            rb4(3, &h).as_deref(),
+            Some("correct p1 delivered m0.1, but correct p2 never delivers it")
+        );
+    }
+
+    #[test]
+    fn safety_predicates() {
+        let mut h = History::new(2, true);
+        h.log[1].push(m(0));
+        assert!(no_creation(&h).is_some());
+        h.broadcast.insert(m(0));
+        assert!(no_creation(&h).is_none());
+        h.log[1].push(m(0));
+        assert_eq!(
+            no_duplication(&h).as_deref(),
+            Some("p1 delivered m0.1 twice")
+        );
+        h.suspects[0].insert(1);
+        assert!(pfd2(&h).is_some());
+        h.crashed.insert(1);
+        assert!(pfd2(&h).is_none());
+        assert!(pfd1(2, &h).is_none());
+    }
 }
