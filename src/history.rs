@@ -20,11 +20,24 @@ pub struct History {
     pub suspects: Vec<PSet>,
     /// `log[p]`: messages delivered by `p`, in delivery order.
     pub log: Vec<Vec<MsgId>>,
+    /// `past[m.bit()]`: the causal past of broadcast message m (the messages that happened
+    /// before it), recorded when m is broadcast. Empty unless causality is tracked.
+    pub past: Vec<MSet>,
 }
 
 impl History {
     pub fn new(n: u8, with_detector: bool) -> History {
+        History::with_causality(n, with_detector, false)
+    }
+
+    /// A history that also records each broadcast's causal past (for CRB5).
+    pub fn with_causality(n: u8, with_detector: bool, causality: bool) -> History {
         History {
+            past: if causality {
+                vec![MSet::EMPTY; n as usize * crate::protocol::MAX_MSGS as usize]
+            } else {
+                Vec::new()
+            },
             crashed: PSet::EMPTY,
             broadcast: MSet::EMPTY,
             suspects: if with_detector {
@@ -61,6 +74,25 @@ impl History {
             .fold(MSet::EMPTY, |acc, p| MSet(acc.0 | self.delivered_set(p).0))
     }
 
+    /// Records that `p` broadcasts `m`: its causal past is everything `p` broadcast or
+    /// delivered before, with their own pasts (happened-before is transitive).
+    pub fn record_broadcast(&mut self, m: MsgId) {
+        if !self.past.is_empty() {
+            let p = m.origin;
+            let mut direct = self.delivered_set(p);
+            for seq in 0..m.seq {
+                direct.insert(MsgId { origin: p, seq });
+            }
+            let mut past = direct;
+            for x in direct.iter() {
+                past = MSet(past.0 | self.past[x.bit() as usize].0);
+            }
+            past.remove(m);
+            self.past[m.bit() as usize] = past;
+        }
+        self.broadcast.insert(m);
+    }
+
     /// The next message `p` will broadcast, if its quota is not used up.
     pub fn next_broadcast(&self, p: Pid, quota: u8) -> Option<MsgId> {
         (0..quota)
@@ -68,20 +100,40 @@ impl History {
             .find(|m| !self.broadcast.contains(*m))
     }
 
-    /// One line per process: `p1 (crashed): [m0.1, m1.1]`.
+    /// The delivery logs side by side, one column per process, in delivery order.
     pub fn describe_logs(&self) -> Vec<String> {
-        self.log
-            .iter()
-            .enumerate()
-            .map(|(p, log)| {
-                let tag = if self.crashed.contains(p as Pid) {
-                    " (crashed)"
+        let heads: Vec<String> = (0..self.log.len())
+            .map(|p| {
+                if self.crashed.contains(p as Pid) {
+                    format!("p{p} (crashed)")
                 } else {
-                    ""
-                };
-                let items: Vec<String> = log.iter().map(|m| m.to_string()).collect();
-                format!("p{p}{tag} delivered [{}]", items.join(", "))
+                    format!("p{p}")
+                }
             })
-            .collect()
+            .collect();
+        let w = heads.iter().map(String::len).max().unwrap_or(2).max(6);
+        let depth = self.log.iter().map(Vec::len).max().unwrap_or(0);
+        let mut lines = Vec::new();
+        let row = |cells: Vec<String>| {
+            let mut s = String::from("delivered: ");
+            for c in cells {
+                s += &format!("{c:<w$}  ");
+            }
+            s.trim_end().to_string()
+        };
+        lines.push(row(heads.clone()));
+        for i in 0..depth.max(1) {
+            let cells = self
+                .log
+                .iter()
+                .map(|l| match l.get(i) {
+                    Some(m) => m.to_string(),
+                    None if i == 0 => "-".to_string(),
+                    None => String::new(),
+                })
+                .collect();
+            lines.push(row(cells).replacen("delivered: ", "           ", 1));
+        }
+        lines
     }
 }

@@ -17,10 +17,11 @@
 //!   state in which its premise is non-trivial and its conclusion holds. An unreachable witness
 //!   means the liveness verdict is vacuous, and the report says so.
 
+use crate::bits::MSet;
 use crate::bits::PSet;
 use crate::error::{Error, Result};
 use crate::history::History;
-use crate::protocol::{Pid, Protocol};
+use crate::protocol::{MsgId, Pid, Protocol};
 use crate::rounds::{RState, RoundProtocol, Rounds};
 use crate::system::System;
 use stateright::Model;
@@ -172,8 +173,47 @@ pub const PFD2: PropMeta = PropMeta {
     needs_detector: true,
 };
 
+pub const FRB5: PropMeta = PropMeta {
+    id: "FRB5",
+    aliases: &[],
+    name: "FRB5 FIFO delivery",
+    witness: "",
+    kind: Kind::Safety,
+    about: "If some process broadcasts m1 before it broadcasts m2, then no process delivers m2 unless it has already delivered m1.",
+    needs_detector: false,
+};
+pub const CRB5: PropMeta = PropMeta {
+    id: "CRB5",
+    aliases: &[],
+    name: "CRB5 causal delivery",
+    witness: "",
+    kind: Kind::Safety,
+    about: "For any message m1 that potentially caused m2 (m1 → m2), no process delivers m2 unless it has already delivered m1.",
+    needs_detector: false,
+};
+pub const TOB5: PropMeta = PropMeta {
+    id: "TOB5",
+    aliases: &[],
+    name: "TOB5 total order",
+    witness: "",
+    kind: Kind::Safety,
+    about: "If two processes both deliver m1 and m2, they deliver them in the same order.",
+    needs_detector: false,
+};
+pub const FTOB5: PropMeta = PropMeta {
+    id: "FTOB5",
+    aliases: &["FIFO-TOB"],
+    name: "FTOB5 FIFO-total order",
+    witness: "",
+    kind: Kind::Safety,
+    about: "FRB5 FIFO delivery and TOB5 total order together.",
+    needs_detector: false,
+};
+
 /// Every property of the broadcast catalogue, in report order.
-pub const BROADCAST_CATALOGUE: &[&PropMeta] = &[&BEB1, &RB1, &RB2, &RB3, &RB4, &URB4, &PFD1, &PFD2];
+pub const BROADCAST_CATALOGUE: &[&PropMeta] = &[
+    &BEB1, &RB1, &RB2, &RB3, &RB4, &URB4, &PFD1, &PFD2, &FRB5, &CRB5, &TOB5, &FTOB5,
+];
 
 /// A property bound to a model: its identity and its predicates.
 pub struct PropDef<M: Model> {
@@ -344,6 +384,97 @@ pub fn pfd2(h: &History) -> Option<String> {
     None
 }
 
+/// The first delivery in some log of a message before one that must precede it.
+/// `before(m2)` lists the messages that must be delivered before `m2`.
+fn order_violation(
+    h: &History,
+    before: impl Fn(MsgId) -> MSet,
+    relation: impl Fn(MsgId, MsgId) -> String,
+) -> Option<String> {
+    for (p, log) in h.log.iter().enumerate() {
+        for (i, m2) in log.iter().enumerate() {
+            let earlier = &log[..i];
+            if let Some(m1) = before(*m2).iter().find(|m1| !earlier.contains(m1)) {
+                let when = if log.contains(&m1) {
+                    format!("delivers {m2} (delivery #{}) before {m1}", i + 1)
+                } else {
+                    format!(
+                        "delivers {m2} (delivery #{}) without having delivered {m1}",
+                        i + 1
+                    )
+                };
+                return Some(format!("p{p} {when}, but {}", relation(m1, *m2)));
+            }
+        }
+    }
+    None
+}
+
+/// FRB5: each origin's messages are delivered in broadcast order.
+pub fn fifo(h: &History) -> Option<String> {
+    order_violation(
+        h,
+        |m2| {
+            let mut s = MSet::EMPTY;
+            for seq in 0..m2.seq {
+                s.insert(MsgId {
+                    origin: m2.origin,
+                    seq,
+                });
+            }
+            s
+        },
+        |m1, m2| format!("p{} broadcast {m1} before {m2}", m1.origin),
+    )
+}
+
+/// CRB5: messages are delivered after their causal past.
+pub fn causal(h: &History) -> Option<String> {
+    if h.past.is_empty() {
+        return None;
+    }
+    order_violation(
+        h,
+        |m2| h.past[m2.bit() as usize],
+        |m1, m2| {
+            let why = if m1.origin == m2.origin {
+                format!("p{} broadcast {m1} before {m2}", m1.origin)
+            } else if h.delivered(m2.origin, m1) {
+                format!("p{} delivered {m1} before broadcasting {m2}", m2.origin)
+            } else {
+                format!("{m1} happened before {m2} (transitively)")
+            };
+            format!("{m1} → {m2}: {why}")
+        },
+    )
+}
+
+/// TOB5: any two processes deliver their common messages in the same order.
+pub fn total_order(h: &History) -> Option<String> {
+    let n = h.log.len();
+    for p in 0..n {
+        for q in p + 1..n {
+            let (lp, lq) = (&h.log[p], &h.log[q]);
+            for (i, a) in lp.iter().enumerate() {
+                for b in &lp[i + 1..] {
+                    let (ia, ib) = (
+                        lq.iter().position(|x| x == a),
+                        lq.iter().position(|x| x == b),
+                    );
+                    if let (Some(ia), Some(ib)) = (ia, ib) {
+                        if ib < ia {
+                            return Some(format!(
+                                "p{p} delivers {a} before {b}, but p{q} delivers {b} before {a}"
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
 fn some_correct_broadcast(n: u8, h: &History) -> bool {
     let correct = h.correct(n);
     h.broadcast.iter().any(|m| correct.contains(m.origin))
@@ -405,6 +536,26 @@ pub fn broadcast_catalogue<P: Protocol>() -> Vec<PropDef<System<P>>> {
         PropDef {
             meta: &PFD2,
             check: |_, s| pfd2(&s.hist),
+            witness: None,
+        },
+        PropDef {
+            meta: &FRB5,
+            check: |_, s| fifo(&s.hist),
+            witness: None,
+        },
+        PropDef {
+            meta: &CRB5,
+            check: |_, s| causal(&s.hist),
+            witness: None,
+        },
+        PropDef {
+            meta: &TOB5,
+            check: |_, s| total_order(&s.hist),
+            witness: None,
+        },
+        PropDef {
+            meta: &FTOB5,
+            check: |_, s| fifo(&s.hist).or_else(|| total_order(&s.hist)),
             witness: None,
         },
     ]

@@ -89,6 +89,7 @@ impl<P: Protocol> Entry<P> {
             spec.properties.clone()
         };
         sys.props = properties::select(&available, &names, info.uses_detector)?;
+        sys.track_causality = sys.props.iter().any(|d| d.meta.id == properties::CRB5.id);
         Ok((sys, params))
     }
 }
@@ -166,6 +167,12 @@ pub fn all() -> Vec<&'static dyn ModelEntry> {
         &all_ack_urb::ENTRY,
         &majority_ack_urb::ENTRY,
         &sync_fail_stop_rb::ENTRY,
+        &fifo::ENTRY,
+        &causal_no_waiting::ENTRY,
+        &causal_waiting::ENTRY,
+        &sequencer_total_order::ENTRY,
+        &isis_total_order::ENTRY,
+        &fifo_total_order::ENTRY,
         &om::ENTRY,
         &sm::ENTRY,
         &majority_consensus::ENTRY,

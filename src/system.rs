@@ -40,6 +40,9 @@ pub struct System<P: Protocol> {
     pub detector: Option<Detector>,
     /// The properties this run checks.
     pub props: Vec<PropDef<System<P>>>,
+    /// Record each broadcast's causal past in the history (needed by CRB5 only; it is off
+    /// otherwise so that it cannot split states).
+    pub track_causality: bool,
 }
 
 /// A global state: every process's local state, the network, and the ghost history.
@@ -79,6 +82,7 @@ impl<P: Protocol> System<P> {
             net,
             detector,
             props: Vec::new(),
+            track_causality: false,
         }
     }
 
@@ -258,7 +262,11 @@ impl<P: Protocol> stateright::Model for System<P> {
                 .map(|p| self.proto.init(&self.env, p))
                 .collect(),
             net: Vec::new(),
-            hist: History::new(self.env.n, self.detector.is_some()),
+            hist: History::with_causality(
+                self.env.n,
+                self.detector.is_some(),
+                self.track_causality,
+            ),
         }]
     }
 
@@ -319,7 +327,7 @@ impl<P: Protocol> stateright::Model for System<P> {
         let env = &self.env;
         match a {
             Action::Broadcast { p, m } => {
-                t.hist.broadcast.insert(m);
+                t.hist.record_broadcast(m);
                 let mut out = Out::default();
                 self.proto
                     .on_broadcast(env, p, &mut t.procs[p as usize], m, &mut out);

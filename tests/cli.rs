@@ -69,9 +69,8 @@ Counterexample to RB4 agreement (3 steps):
   3. p1 receives m0.1 from p0
        → p1 delivers m0.1
   lost: m0.1 p0→p2 is never delivered (its sender p0 crashed; fail-silent loss)
-  p0 (crashed) delivered []
-  p1 delivered [m0.1]
-  p2 delivered []
+  delivered: p0 (crashed)  p1            p2
+             -             m0.1          -
   => RB4 agreement VIOLATED: in this quiescent state (no obligatory step is left: the run may end here), correct p1 delivered m0.1, but correct p2 never delivers it
 ";
     assert!(out.contains(expected), "{out}");
@@ -361,6 +360,12 @@ fn list_shows_every_model_and_the_catalogue() {
         "all-ack-urb",
         "majority-ack-urb",
         "sync-fail-stop-rb",
+        "fifo",
+        "causal-no-waiting",
+        "causal-waiting",
+        "sequencer-total-order",
+        "isis-total-order",
+        "fifo-total-order",
         "om",
         "sm",
         "majority-consensus",
@@ -377,7 +382,7 @@ fn list_shows_every_model_and_the_catalogue() {
     }
     let o = run(&["list", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
-    assert_eq!(v["models"].as_array().map(Vec::len), Some(10));
+    assert_eq!(v["models"].as_array().map(Vec::len), Some(16));
 }
 
 #[test]

@@ -31,34 +31,100 @@
 
 use super::beb::beb_broadcast;
 use super::Data;
-use crate::bits::{MSet, PSet};
+use crate::bits::PSet;
 use crate::params::Params;
 use crate::properties::{RB1, RB2, RB3, RB4};
 use crate::protocol::{Env, MsgId, Out, Pid, Protocol};
 use crate::registry::{Entry, ModelInfo};
+use std::fmt::Debug;
+use std::hash::Hash;
 
-/// Lazy Reliable Broadcast.
+/// What the reliable broadcast layer carries: anything that names the application message it
+/// belongs to.
+pub trait Payload: Clone + Debug + Hash + Eq + Ord {
+    /// The application message this payload is about (the layer delivers each id once).
+    fn id(&self) -> MsgId;
+    /// The process that rb-broadcast it (the `s` of `[DATA, s, m]`), whose crash triggers
+    /// relaying. Usually the message's origin.
+    fn sender(&self) -> Pid {
+        self.id().origin
+    }
+}
+
+impl Payload for Data {
+    fn id(&self) -> MsgId {
+        self.0
+    }
+}
+
+/// Lazy Reliable Broadcast as a building block for the broadcasts built on reliable broadcast
+/// (FIFO, causal, total order). `from` keeps the delivered payloads (the union of the
+/// pseudo-code's `from[s]`), to relay them when their sender crashes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct LazyLayer<T> {
+    pub correct: PSet,
+    pub from: Vec<T>,
+}
+
+impl<T: Payload> LazyLayer<T> {
+    // upon event ⟨rb, Init⟩
+    pub fn new(env: &Env) -> Self {
+        LazyLayer {
+            correct: PSet::all(env.n),
+            from: Vec::new(),
+        }
+    }
+
+    // upon event ⟨rb, Broadcast | m⟩: trigger ⟨beb, Broadcast | [DATA, self, m]⟩
+    pub fn broadcast<M: Clone>(&self, env: &Env, out: &mut Out<M>, wrap: fn(T) -> M, t: T) {
+        beb_broadcast(env, out, wrap(t));
+    }
+
+    /// upon event ⟨beb, Deliver | p, [DATA, s, m]⟩: returns whether the layer rb-delivers `t`
+    /// (the caller then triggers its own handler).
+    pub fn on_data<M: Clone>(
+        &mut self,
+        env: &Env,
+        out: &mut Out<M>,
+        wrap: fn(T) -> M,
+        t: &T,
+    ) -> bool {
+        let m = t.id();
+        if self.from.iter().any(|x| x.id() == m) {
+            return false;
+        }
+        self.from.push(t.clone());
+        self.from.sort();
+        if !self.correct.contains(t.sender()) {
+            beb_broadcast(env, out, wrap(t.clone()));
+        }
+        true
+    }
+
+    // upon event ⟨P, Crash | p⟩
+    pub fn on_crash<M: Clone>(&mut self, env: &Env, out: &mut Out<M>, wrap: fn(T) -> M, p: Pid) {
+        self.correct.remove(p);
+        for t in self.from.iter().filter(|t| t.sender() == p) {
+            beb_broadcast(env, out, wrap(t.clone()));
+        }
+    }
+}
+
+/// Lazy Reliable Broadcast: the layer, delivering what it rb-delivers.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct LazyRb;
 
-/// Local state. `from[s]` is the set of delivered messages whose origin is `s`; since a message
-/// id names its origin, all of `from` is one message set.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct LazyState {
-    pub correct: PSet,
-    pub from: MSet,
+fn same(d: Data) -> Data {
+    d
 }
 
 impl Protocol for LazyRb {
-    type State = LazyState;
+    type State = LazyLayer<Data>;
     type Msg = Data;
 
     // upon event ⟨rb, Init⟩
-    fn init(&self, env: &Env, _me: Pid) -> LazyState {
-        LazyState {
-            correct: PSet::all(env.n),
-            from: MSet::EMPTY,
-        }
+    fn init(&self, env: &Env, _me: Pid) -> LazyLayer<Data> {
+        LazyLayer::new(env)
     }
 
     // upon event ⟨rb, Broadcast | m⟩
@@ -66,11 +132,11 @@ impl Protocol for LazyRb {
         &self,
         env: &Env,
         _me: Pid,
-        _st: &mut LazyState,
+        st: &mut LazyLayer<Data>,
         m: MsgId,
         out: &mut Out<Data>,
     ) {
-        beb_broadcast(env, out, Data(m));
+        st.broadcast(env, out, same, Data(m));
     }
 
     // upon event ⟨beb, Deliver | p, [DATA, s, m]⟩
@@ -78,26 +144,19 @@ impl Protocol for LazyRb {
         &self,
         env: &Env,
         _me: Pid,
-        st: &mut LazyState,
+        st: &mut LazyLayer<Data>,
         _from: Pid,
         msg: &Data,
         out: &mut Out<Data>,
     ) {
-        let m = msg.0;
-        if st.from.insert(m) {
-            out.deliver(m);
-            if !st.correct.contains(m.origin) {
-                beb_broadcast(env, out, *msg);
-            }
+        if st.on_data(env, out, same, msg) {
+            out.deliver(msg.0);
         }
     }
 
     // upon event ⟨P, Crash | p⟩
-    fn on_crash(&self, env: &Env, _me: Pid, st: &mut LazyState, p: Pid, out: &mut Out<Data>) {
-        st.correct.remove(p);
-        for m in st.from.iter().filter(|m| m.origin == p) {
-            beb_broadcast(env, out, Data(m));
-        }
+    fn on_crash(&self, env: &Env, _me: Pid, st: &mut LazyLayer<Data>, p: Pid, out: &mut Out<Data>) {
+        st.on_crash(env, out, same, p);
     }
 
     fn uses_detector(&self) -> bool {

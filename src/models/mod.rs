@@ -3,11 +3,17 @@
 
 pub mod all_ack_urb;
 pub mod beb;
+pub mod causal_no_waiting;
+pub mod causal_waiting;
 pub mod eager_rb;
+pub mod fifo;
+pub mod fifo_total_order;
+pub mod isis_total_order;
 pub mod lazy_rb;
 pub mod majority_ack_urb;
 pub mod majority_consensus;
 pub mod om;
+pub mod sequencer_total_order;
 pub mod sm;
 pub mod sync_fail_stop_rb;
 pub mod unanimous_consensus;
