@@ -44,6 +44,19 @@ pub trait Spec:
     }
     /// Closing lines for the last state of a trace.
     fn render_end(&self, s: &Self::State) -> Vec<String>;
+    /// Number of processes (lifelines of sequence charts).
+    fn processes(&self) -> usize;
+    /// What a step shows on a sequence chart.
+    fn events(
+        &self,
+        prev: &Self::State,
+        a: &Self::Action,
+        next: &Self::State,
+    ) -> Vec<crate::diagram::Event>;
+    /// What a trace's last state adds to a chart (messages lost for good).
+    fn end_events(&self, _s: &Self::State) -> Vec<crate::diagram::Event> {
+        Vec::new()
+    }
     /// Which method judges liveness, and under which assumptions (stated in every report).
     fn liveness_method(&self) -> &'static str;
 }
@@ -89,6 +102,17 @@ pub struct Options {
     /// Stop after this many unique states.
     pub max_states: Option<usize>,
     pub timeout: Option<Duration>,
+    /// Called about once a second with the search's progress (the CLI prints it on a terminal).
+    pub progress: Option<fn(&Progress)>,
+}
+
+/// Progress of a running search.
+#[derive(Clone, Debug)]
+pub struct Progress {
+    pub states: usize,
+    pub unique_states: usize,
+    pub depth: usize,
+    pub elapsed: Duration,
 }
 
 impl Default for Options {
@@ -99,6 +123,7 @@ impl Default for Options {
             max_depth: None,
             max_states: None,
             timeout: None,
+            progress: None,
         }
     }
 }
@@ -141,11 +166,56 @@ impl Status {
 pub struct Path<M: Model> {
     pub init: M::State,
     pub steps: Vec<(M::Action, M::State)>,
+    /// The index of the initial state, then of each action in the model's `actions()` list:
+    /// the replay handle, and the Explorer's `#/steps/…` URL path.
+    pub indices: Vec<usize>,
 }
 
 impl<M: Model> Path<M> {
     pub fn last(&self) -> &M::State {
         self.steps.last().map_or(&self.init, |(_, s)| s)
+    }
+
+    /// The replay handle: indices joined by dots, e.g. `0.3.1.4`.
+    pub fn handle(&self) -> String {
+        let v: Vec<String> = self.indices.iter().map(|i| i.to_string()).collect();
+        v.join(".")
+    }
+
+    /// The Explorer URL path (after the host) that opens this path's last state.
+    pub fn explorer_path(&self) -> String {
+        let v: Vec<String> = self.indices.iter().map(|i| i.to_string()).collect();
+        format!("#/steps/{}", v.join("/"))
+    }
+
+    /// Replays a handle: `None` if it does not fit the model.
+    pub fn from_handle(m: &M, handle: &str) -> Option<Path<M>>
+    where
+        M::State: Clone,
+        M::Action: Clone,
+    {
+        let indices: Vec<usize> = handle
+            .trim()
+            .split('.')
+            .map(|x| x.parse::<usize>().ok())
+            .collect::<Option<_>>()?;
+        let (&first, rest) = indices.split_first()?;
+        let init = m.init_states().into_iter().nth(first)?;
+        let mut cur = init.clone();
+        let mut steps = Vec::new();
+        for &i in rest {
+            let mut actions = Vec::new();
+            m.actions(&cur, &mut actions);
+            let a = actions.into_iter().nth(i)?;
+            let next = m.next_state(&cur, a.clone())?;
+            cur = next.clone();
+            steps.push((a, next));
+        }
+        Some(Path {
+            init,
+            steps,
+            indices,
+        })
     }
 }
 
@@ -279,6 +349,7 @@ pub fn check<M: Spec>(m: &M, opts: &Options) -> Outcome<M> {
         bound: None,
         stopped_early: false,
         start: Instant::now(),
+        last_progress: Instant::now(),
     };
     match opts.strategy {
         Strategy::Bfs => s.bfs(),
@@ -301,6 +372,7 @@ struct Search<'a, M: Spec> {
     bound: Option<String>,
     stopped_early: bool,
     start: Instant,
+    last_progress: Instant,
 }
 
 const BATCH: usize = 1 << 14;
@@ -316,6 +388,20 @@ impl<M: Spec> Search<'_, M> {
             }
         }
         v
+    }
+
+    fn report_progress(&mut self, depth: usize) {
+        if let Some(f) = self.opts.progress {
+            if self.last_progress.elapsed() >= Duration::from_secs(1) {
+                self.last_progress = Instant::now();
+                f(&Progress {
+                    states: self.generated,
+                    unique_states: self.parents.len(),
+                    depth,
+                    elapsed: self.start.elapsed(),
+                });
+            }
+        }
     }
 
     fn timed_out(&mut self) -> bool {
@@ -376,6 +462,7 @@ impl<M: Spec> Search<'_, M> {
             let expand = self.opts.max_depth.is_none_or(|d| depth < d);
             let mut next = Vec::new();
             for batch in level.chunks(BATCH) {
+                self.report_progress(depth);
                 if self.timed_out() {
                     return;
                 }
@@ -405,8 +492,11 @@ impl<M: Spec> Search<'_, M> {
         let mut n = 0usize;
         while let Some((s, f, depth)) = stack.pop() {
             n += 1;
-            if n.is_multiple_of(1024) && self.timed_out() {
-                return;
+            if n.is_multiple_of(1024) {
+                self.report_progress(self.max_depth);
+                if self.timed_out() {
+                    return;
+                }
             }
             self.max_depth = self.max_depth.max(depth);
             let expand = self.opts.max_depth.is_none_or(|d| depth < d);
@@ -553,21 +643,30 @@ fn path_to<M: Spec>(m: &M, fpr: &Fingerprinter, parents: &Parents, target: u64) 
         cur = p;
     }
     chain.reverse();
-    let init = m
+    let (i0, init) = m
         .init_states()
         .into_iter()
-        .find(|s| fpr.fp(s) == chain[0])?;
+        .enumerate()
+        .find(|(_, s)| fpr.fp(s) == chain[0])?;
+    let mut indices = vec![i0];
     let mut steps = Vec::new();
     let mut cur = init.clone();
     for &f in &chain[1..] {
-        let (a, s) = m
-            .next_steps(&cur)
-            .into_iter()
-            .find(|(_, s)| fpr.fp(s) == f)?;
+        let mut actions = Vec::new();
+        m.actions(&cur, &mut actions);
+        let (i, a, s) = actions.into_iter().enumerate().find_map(|(i, a)| {
+            let s = m.next_state(&cur, a.clone())?;
+            (fpr.fp(&s) == f).then_some((i, a, s))
+        })?;
         cur = s.clone();
+        indices.push(i);
         steps.push((a, s));
     }
-    Some(Path { init, steps })
+    Some(Path {
+        init,
+        steps,
+        indices,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

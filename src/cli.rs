@@ -12,7 +12,7 @@ use broadcheck::properties::{AGREEMENT_CATALOGUE, BROADCAST_CATALOGUE};
 use broadcheck::registry::{self, ModelEntry};
 use broadcheck::verify;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 /// Exhaustive model checking of broadcast and agreement algorithms.
@@ -48,7 +48,15 @@ enum Command {
         paths: Vec<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Also write the results as JUnit XML to this file (one test case per check).
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Model files checked at once (default: the number of cores).
+        #[arg(long)]
+        jobs: Option<usize>,
     },
+    /// Print a counterexample again from its replay handle (printed under every trace).
+    Replay(ReplayArgs),
     /// Serve stateright's web Explorer on a model (loopback only by default).
     Explore(ExploreArgs),
 }
@@ -106,12 +114,58 @@ struct CheckArgs {
     timeout: Option<f64>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Write the first counterexample as a message sequence chart (mermaid or svg) to FILE.
+    #[arg(long, num_args = 2, value_names = ["KIND", "FILE"])]
+    diagram: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+struct ReplayArgs {
+    #[command(flatten)]
+    target: Target,
+    /// The replay handle, e.g. 0.0.2.3.
+    handle: String,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the trace as a message sequence chart (mermaid or svg) to FILE.
+    #[arg(long, num_args = 2, value_names = ["KIND", "FILE"])]
+    diagram: Vec<String>,
+}
+
+/// Writes a chart of `handle` if `--diagram KIND FILE` was given.
+fn write_diagram(
+    entry: &dyn ModelEntry,
+    spec: &RunSpec,
+    handle: Option<&str>,
+    diagram: &[String],
+) -> Result<()> {
+    let [kind, file] = diagram else {
+        return Ok(());
+    };
+    let svg = match kind.as_str() {
+        "svg" => true,
+        "mermaid" => false,
+        other => {
+            return Err(Error::input(format!(
+                "--diagram kind must be mermaid or svg (got '{other}')"
+            )))
+        }
+    };
+    let Some(h) = handle else {
+        eprintln!("note: no counterexample, so no diagram written to {file}");
+        return Ok(());
+    };
+    let text = entry.diagram(spec, h, svg)?;
+    std::fs::write(file, text).map_err(|e| Error::Io(format!("cannot write {file}: {e}")))
 }
 
 #[derive(Args, Debug)]
 struct ExploreArgs {
     #[command(flatten)]
     target: Target,
+    /// Open the Explorer on the last state of this trace (a replay handle).
+    #[arg(long, value_name = "HANDLE")]
+    trace: Option<String>,
     /// Address to bind.
     #[arg(long, default_value = "127.0.0.1")]
     bind: String,
@@ -173,9 +227,30 @@ fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Check(args) => check(args),
-        Command::Verify { paths, format } => verify_cmd(paths, format),
+        Command::Verify {
+            paths,
+            format,
+            junit,
+            jobs,
+        } => verify_cmd(paths, format, junit, jobs),
+        Command::Replay(args) => replay(args),
         Command::Explore(args) => explore(args),
     }
+}
+
+fn replay(a: ReplayArgs) -> Result<i32> {
+    let (entry, spec, _) = resolve(&a.target)?;
+    let report = entry.replay(&spec, &a.handle)?;
+    write_diagram(entry, &spec, Some(&a.handle), &a.diagram)?;
+    out(&match a.format {
+        Format::Text => report.to_text(),
+        Format::Json => json(&report)?,
+    });
+    let violated = report
+        .properties
+        .iter()
+        .any(|p| p.status == broadcheck::checker::Status::Violated);
+    Ok(if violated { 1 } else { 0 })
 }
 
 /// Resolves a target into a model and a run spec (a model file's settings, overridden by flags).
@@ -228,6 +303,9 @@ fn check(a: CheckArgs) -> Result<i32> {
         ));
     }
     opts.threads = a.threads;
+    if std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() {
+        opts.progress = Some(show_progress);
+    }
     if a.max_depth.is_some() {
         opts.max_depth = a.max_depth;
     }
@@ -237,7 +315,23 @@ fn check(a: CheckArgs) -> Result<i32> {
     if let Some(t) = a.timeout {
         opts.timeout = Some(broadcheck::modelfile::seconds("--timeout", t)?);
     }
+    if let [kind, _] = a.diagram.as_slice() {
+        if kind != "svg" && kind != "mermaid" {
+            return Err(Error::input(format!(
+                "--diagram kind must be mermaid or svg (got '{kind}')"
+            )));
+        }
+    }
     let report = entry.check(&spec, &opts)?;
+    if opts.progress.is_some() {
+        eprint!("\r\x1b[K");
+    }
+    let first = report
+        .properties
+        .iter()
+        .find(|p| p.status == broadcheck::checker::Status::Violated)
+        .and_then(|p| p.handle.clone());
+    write_diagram(entry, &spec, first.as_deref(), &a.diagram)?;
     out(&match a.format {
         Format::Text => report.to_text(),
         Format::Json => json(&report)?,
@@ -245,16 +339,37 @@ fn check(a: CheckArgs) -> Result<i32> {
     Ok(if report.all_hold() { 0 } else { 1 })
 }
 
-fn verify_cmd(paths: Vec<PathBuf>, format: Format) -> Result<i32> {
+/// The progress line on stderr (terminals only).
+fn show_progress(p: &broadcheck::checker::Progress) {
+    let secs = p.elapsed.as_secs_f64();
+    let rate = p.states as f64 / secs.max(1e-9);
+    eprint!(
+        "\r{} states, {} unique, {:.0} states/s, depth {}, {:.0} s   ",
+        p.states, p.unique_states, rate, p.depth, secs
+    );
+}
+
+fn verify_cmd(
+    paths: Vec<PathBuf>,
+    format: Format,
+    junit: Option<PathBuf>,
+    jobs: Option<usize>,
+) -> Result<i32> {
     let paths = if paths.is_empty() {
         vec![PathBuf::from("models")]
     } else {
         paths
     };
     let files = verify::collect(&paths)?;
-    let mut results = Vec::new();
-    for f in &files {
-        results.push(verify::verify_file(f)?);
+    let workers = match jobs {
+        Some(0) => return Err(Error::input("--jobs must be at least 1")),
+        Some(j) => j,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let results = verify::verify_all(&files, workers)?;
+    if let Some(path) = &junit {
+        std::fs::write(path, verify::junit(&results))
+            .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;
     }
     let mismatches: usize = results
         .iter()
@@ -335,8 +450,21 @@ fn explore(a: ExploreArgs) -> Result<i32> {
         .parse()
         .map_err(|_| Error::input(format!("--bind expects an IP address (got '{}')", a.bind)))?;
     let addr = std::net::SocketAddr::new(ip, a.port);
+    let suffix = match &a.trace {
+        Some(h) => {
+            let r = entry.replay(&spec, h)?;
+            r.properties
+                .iter()
+                .find_map(|p| p.explorer_path.clone())
+                .unwrap_or_default()
+        }
+        None => String::new(),
+    };
     entry.explore(&spec, addr, &|url| {
-        eprintln!("Explorer for {} at {url}  (Ctrl-C to stop)", spec.model);
+        eprintln!(
+            "Explorer for {} at {url}{suffix}  (Ctrl-C to stop)",
+            spec.model
+        );
     })?;
     Ok(0)
 }

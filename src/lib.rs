@@ -14,6 +14,7 @@
 pub mod bits;
 pub mod checker;
 pub mod detector;
+pub mod diagram;
 pub mod error;
 pub mod explorer;
 pub mod history;

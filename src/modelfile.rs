@@ -140,6 +140,7 @@ impl ModelFile {
                 .timeout
                 .map(|t| seconds("search.timeout", t))
                 .transpose()?,
+            progress: None,
         })
     }
 }

@@ -197,7 +197,7 @@ pub const TOB5: PropMeta = PropMeta {
     name: "TOB5 total order",
     witness: "",
     kind: Kind::Safety,
-    about: "If two processes both deliver m1 and m2, they deliver them in the same order.",
+    about: "If two processes both deliver m1 and m2, they deliver them in the same order (checked on every process, crashed ones included: the uniform version).",
     needs_detector: false,
 };
 pub const FTOB5: PropMeta = PropMeta {

@@ -24,8 +24,9 @@ pub struct ModelInfo {
     pub fault_model: &'static str,
     /// The faults the algorithm tolerates, in words (`any f`, `f < n/2`).
     pub tolerance: &'static str,
-    /// Whether `f` crashes among `n` processes are within that tolerance.
-    pub tolerates: fn(n: u8, f: u8) -> bool,
+    /// Whether the injected faults are within that tolerance, given every parameter (`n`, `f`,
+    /// and what the algorithm is built for, such as `m` or `t`).
+    pub tolerates: fn(&Params) -> bool,
     /// The properties the algorithm claims within its tolerance (checked by default).
     pub claims: &'static [&'static PropMeta],
     /// The model's own parameters, besides the common ones.
@@ -43,6 +44,10 @@ pub trait ModelEntry: Sync {
     fn default_f(&self) -> u8;
     /// Builds the model from `spec` and checks it.
     fn check(&self, spec: &RunSpec, opts: &Options) -> Result<Report>;
+    /// The sequence chart of a trace handle: Mermaid text, or SVG.
+    fn diagram(&self, spec: &RunSpec, handle: &str, svg: bool) -> Result<String>;
+    /// Replays a trace handle and judges the properties at its last state.
+    fn replay(&self, spec: &RunSpec, handle: &str) -> Result<Report>;
     /// Builds the model and serves stateright's Explorer on it (blocks). `ready` is called with
     /// the URL once the model is built and the address is free.
     fn explore(
@@ -94,6 +99,67 @@ impl<P: Protocol> Entry<P> {
     }
 }
 
+/// Renders the chart of a trace handle.
+pub fn diagram_of<M: checker::Spec>(m: &M, handle: &str, svg: bool) -> Result<String> {
+    let path = checker::Path::from_handle(m, handle)
+        .ok_or_else(|| Error::input(format!("trace handle '{handle}' does not fit this model")))?;
+    let ev = crate::diagram::events(m, &path);
+    Ok(if svg {
+        crate::diagram::svg(m.processes(), &ev)
+    } else {
+        crate::diagram::mermaid(m.processes(), &ev)
+    })
+}
+
+/// A replay as a report: each property is `violated` if it fails at the trace's last state
+/// (liveness: if that state is quiescent), `unknown` otherwise.
+pub fn replay_report<M: checker::Spec>(
+    m: &M,
+    info: &ModelInfo,
+    params: &Params,
+    handle: &str,
+) -> Result<Report> {
+    let fits = || {
+        Error::input(format!(
+            "trace handle '{handle}' does not fit model {} with these parameters",
+            info.name
+        ))
+    };
+    let probe = checker::Path::from_handle(m, handle).ok_or_else(fits)?;
+    let last = probe.last();
+    let mut findings = Vec::new();
+    for d in m.props() {
+        let judged = d.meta.kind != properties::Kind::Liveness || m.quiescent(last);
+        let why = if judged { (d.check)(m, last) } else { None };
+        let status = if why.is_some() {
+            checker::Status::Violated
+        } else {
+            checker::Status::Unknown
+        };
+        findings.push(checker::Finding {
+            meta: d.meta,
+            kind: d.meta.kind,
+            status,
+            why,
+            path: checker::Path::from_handle(m, handle),
+        });
+    }
+    let outcome = checker::Outcome {
+        unique_states: probe.steps.len() + 1,
+        states: probe.steps.len() + 1,
+        max_depth: probe.steps.len(),
+        elapsed: std::time::Duration::ZERO,
+        bound: Some(format!("replay of trace {handle}")),
+        stopped_early: false,
+        quiescent_states: usize::from(m.quiescent(last)),
+        findings,
+    };
+    let opts = Options::default();
+    let mut report = report_of(m, info, params, &opts, &outcome);
+    report.strategy = "replay".into();
+    Ok(report)
+}
+
 impl<P: Protocol> ModelEntry for Entry<P> {
     fn info(&self) -> &ModelInfo {
         &self.info
@@ -117,6 +183,16 @@ impl<P: Protocol> ModelEntry for Entry<P> {
         Ok(check_and_report(&sys, &self.info, &params, opts))
     }
 
+    fn diagram(&self, spec: &RunSpec, handle: &str, svg: bool) -> Result<String> {
+        let (sys, _) = self.system(spec)?;
+        diagram_of(&sys, handle, svg)
+    }
+
+    fn replay(&self, spec: &RunSpec, handle: &str) -> Result<Report> {
+        let (sys, params) = self.system(spec)?;
+        replay_report(&sys, &self.info, &params, handle)
+    }
+
     fn explore(
         &self,
         spec: &RunSpec,
@@ -136,6 +212,16 @@ pub fn check_and_report<M: checker::Spec>(
     opts: &Options,
 ) -> Report {
     let outcome = checker::check(m, opts);
+    report_of(m, info, params, opts, &outcome)
+}
+
+fn report_of<M: checker::Spec>(
+    m: &M,
+    info: &ModelInfo,
+    params: &Params,
+    opts: &Options,
+    outcome: &checker::Outcome<M>,
+) -> Report {
     let mut shown: BTreeMap<String, String> = BTreeMap::new();
     shown.insert("n".into(), params.n.to_string());
     shown.insert("f".into(), params.f.to_string());
@@ -149,12 +235,12 @@ pub fn check_and_report<M: checker::Spec>(
         params: shown,
         fault_model: info.fault_model,
         tolerance: info.tolerance,
-        within_tolerance: (info.tolerates)(params.n, params.f),
+        within_tolerance: (info.tolerates)(params),
         claims: info.claims,
         strategy: opts.strategy.name(),
         threads: opts.threads,
     };
-    Report::new(m, run, &outcome)
+    Report::new(m, run, outcome)
 }
 
 /// Every model, in `list` order.

@@ -35,6 +35,10 @@ pub struct PropReport {
     pub trace: Vec<TraceStep>,
     /// Closing facts about the trace's last state: lost messages, delivery logs.
     pub end: Vec<String>,
+    /// Replay handle of the trace (`broadcheck replay … HANDLE`).
+    pub handle: Option<String>,
+    /// Explorer URL path of the trace's last state (append to the Explorer's address).
+    pub explorer_path: Option<String>,
 }
 
 /// A check report. The JSON field names are a contract (see README).
@@ -112,6 +116,20 @@ impl Report {
         self.properties
             .iter()
             .all(|p| matches!(p.status, Status::Holds | Status::Witnessed))
+    }
+
+    /// The arguments that select this run's model and parameters (for replay and explore).
+    pub fn command_args(&self) -> String {
+        let mut a = self.model.clone();
+        for k in ["n", "f"] {
+            if let Some(v) = self.params.get(k) {
+                a += &format!(" --{k} {v}");
+            }
+        }
+        for (k, v) in self.params.iter().filter(|(k, _)| *k != "n" && *k != "f") {
+            a += &format!(" -p {k}={v}");
+        }
+        a
     }
 
     /// The human-readable report.
@@ -223,6 +241,14 @@ impl Report {
                 };
                 let _ = writeln!(s, "  => {} VIOLATED: {when}{why}", p.name);
             }
+            if let (Some(h), Some(url)) = (&p.handle, &p.explorer_path) {
+                let args = self.command_args();
+                let _ = writeln!(s, "  replay:   broadcheck replay {args} -P {} {h}", p.id);
+                let _ = writeln!(
+                    s,
+                    "  explore:  broadcheck explore {args} --trace {h}   (opens http://127.0.0.1:3000/{url})"
+                );
+            }
         }
         s
     }
@@ -249,7 +275,11 @@ fn prop_report<M: Spec>(
     let mut trace = Vec::new();
     let mut end = Vec::new();
     let mut start = Vec::new();
+    let mut handle = None;
+    let mut explorer_path = None;
     if let Some(path) = &f.path {
+        handle = Some(path.handle());
+        explorer_path = Some(path.explorer_path());
         start = m.render_init(&path.init);
         let mut prev = &path.init;
         for (i, (a, next)) in path.steps.iter().enumerate() {
@@ -277,5 +307,7 @@ fn prop_report<M: Spec>(
         start,
         trace,
         end,
+        handle,
+        explorer_path,
     }
 }

@@ -348,6 +348,10 @@ impl<P: RoundProtocol> stateright::Model for Rounds<P> {
     fn properties(&self) -> Vec<stateright::Property<Self>> {
         crate::checker::stateright_properties(self)
     }
+
+    fn as_svg(&self, path: stateright::Path<Self::State, Self::Action>) -> Option<String> {
+        crate::diagram::explorer_svg(self, path)
+    }
 }
 
 impl<P: RoundProtocol> Spec for Rounds<P> {
@@ -470,6 +474,58 @@ impl<P: RoundProtocol> Spec for Rounds<P> {
         lines
     }
 
+    fn processes(&self) -> usize {
+        self.env.n as usize
+    }
+
+    fn events(
+        &self,
+        prev: &RState<P>,
+        a: &RAction<P::Msg>,
+        next: &RState<P>,
+    ) -> Vec<crate::diagram::Event> {
+        use crate::diagram::Event;
+        let env = &self.env;
+        let mut ev = Vec::new();
+        match a {
+            RAction::Crash { p, now: true } => ev.push(Event::Note {
+                at: *p,
+                text: format!("CRASH (round {})", prev.round),
+            }),
+            RAction::Crash { .. } => {}
+            RAction::Send { from, to, msg } => {
+                if msg.is_none() && env.kind == FaultKind::Crash {
+                    ev.push(Event::Msg {
+                        from: *from,
+                        to: *to,
+                        label: format!("round {} message", prev.round),
+                        lost: true,
+                    });
+                }
+            }
+            RAction::EndRound { .. } => {
+                for (from, to, m) in self.round_messages(prev) {
+                    ev.push(Event::Msg {
+                        from,
+                        to,
+                        label: self.proto.show(env, &m),
+                        lost: false,
+                    });
+                }
+                for p in env.procs() {
+                    if let (None, Some(v)) = (prev.decision[p as usize], next.decision[p as usize])
+                    {
+                        ev.push(Event::Note {
+                            at: p,
+                            text: format!("decide {}", env.name(v)),
+                        });
+                    }
+                }
+            }
+        }
+        ev
+    }
+
     fn liveness_method(&self) -> &'static str {
         "terminal-state: judged after the last round; sound because synchronous rounds make the \
          state graph a finite tree"
@@ -581,7 +637,7 @@ impl fmt::Debug for Chain {
 use crate::checker::Options;
 use crate::error::{Error, Result};
 use crate::params::{ParamSpec, Params, RunSpec};
-use crate::registry::{check_and_report, ModelEntry, ModelInfo};
+use crate::registry::{check_and_report, diagram_of, replay_report, ModelEntry, ModelInfo};
 use crate::report::Report;
 
 /// A round-based model the CLI can run.
@@ -682,6 +738,16 @@ impl<P: RoundProtocol> ModelEntry for RoundEntry<P> {
     fn check(&self, spec: &RunSpec, opts: &Options) -> Result<Report> {
         let (m, params) = self.system(spec)?;
         Ok(check_and_report(&m, &self.info, &params, opts))
+    }
+
+    fn diagram(&self, spec: &RunSpec, handle: &str, svg: bool) -> Result<String> {
+        let (m, _) = self.system(spec)?;
+        diagram_of(&m, handle, svg)
+    }
+
+    fn replay(&self, spec: &RunSpec, handle: &str) -> Result<Report> {
+        let (m, params) = self.system(spec)?;
+        replay_report(&m, &self.info, &params, handle)
     }
 
     fn explore(

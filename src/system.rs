@@ -378,6 +378,10 @@ impl<P: Protocol> stateright::Model for System<P> {
     fn properties(&self) -> Vec<stateright::Property<Self>> {
         crate::checker::stateright_properties(self)
     }
+
+    fn as_svg(&self, path: stateright::Path<Self::State, Self::Action>) -> Option<String> {
+        crate::diagram::explorer_svg(self, path)
+    }
 }
 
 /// Readable state text (the Explorer shows it): per-process state, crash status, detector
@@ -427,6 +431,63 @@ impl<P: Protocol> crate::checker::Spec for System<P> {
     }
     fn render_end(&self, s: &SysState<P>) -> Vec<String> {
         self.describe_end(s)
+    }
+    fn processes(&self) -> usize {
+        self.env.n as usize
+    }
+    fn events(
+        &self,
+        prev: &SysState<P>,
+        a: &Action<P::Msg>,
+        next: &SysState<P>,
+    ) -> Vec<crate::diagram::Event> {
+        use crate::diagram::Event;
+        let mut ev = Vec::new();
+        match a {
+            Action::Broadcast { p, m } => ev.push(Event::Note {
+                at: *p,
+                text: format!("broadcast {m}"),
+            }),
+            Action::Deliver { src, dst, msg, .. } => ev.push(Event::Msg {
+                from: *src,
+                to: *dst,
+                label: format!("{msg:?}"),
+                lost: false,
+            }),
+            Action::Crash { p } => ev.push(Event::Note {
+                at: *p,
+                text: "CRASH".into(),
+            }),
+            Action::Detect { p, q } => ev.push(Event::Note {
+                at: *p,
+                text: format!("detector: p{q} crashed"),
+            }),
+        }
+        for p in self.env.procs() {
+            let (b, after) = (&prev.hist.log[p as usize], &next.hist.log[p as usize]);
+            for m in &after[b.len().min(after.len())..] {
+                ev.push(Event::Note {
+                    at: p,
+                    text: format!("deliver {m}"),
+                });
+            }
+        }
+        ev
+    }
+    fn end_events(&self, s: &SysState<P>) -> Vec<crate::diagram::Event> {
+        if !self.quiescent(s) {
+            return Vec::new();
+        }
+        s.net
+            .iter()
+            .filter(|e| s.hist.crashed.contains(e.src))
+            .map(|e| crate::diagram::Event::Msg {
+                from: e.src,
+                to: e.dst,
+                label: format!("{:?}", e.msg),
+                lost: true,
+            })
+            .collect()
     }
     fn liveness_method(&self) -> &'static str {
         "terminal-state: judged at quiescent states (no obligatory step left); sound because \

@@ -132,3 +132,81 @@ pub fn verify_file(path: &Path) -> Result<FileResult> {
         report,
     })
 }
+
+/// Runs model files on up to `workers` threads; results keep the order of `files`.
+pub fn verify_all(files: &[PathBuf], workers: usize) -> Result<Vec<FileResult>> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<Result<FileResult>>>> =
+        files.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|sc| {
+        for _ in 0..workers.clamp(1, files.len().max(1)) {
+            sc.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(f) = files.get(i) else { break };
+                let r = verify_file(f);
+                if let Ok(mut slot) = slots[i].lock() {
+                    *slot = Some(r);
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| Err(Error::Io("a verify worker failed".into())))
+        })
+        .collect()
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
+
+/// JUnit XML: one test suite per model file, one test case per check (property or count).
+pub fn junit(results: &[FileResult]) -> String {
+    let tests: usize = results.iter().map(|r| r.rows.len()).sum();
+    let failures: usize = results
+        .iter()
+        .map(|r| r.rows.iter().filter(|x| !x.ok).count())
+        .sum();
+    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    s += &format!(
+        "<testsuites name=\"broadcheck verify\" tests=\"{tests}\" failures=\"{failures}\">\n"
+    );
+    for r in results {
+        let fails = r.rows.iter().filter(|x| !x.ok).count();
+        s += &format!(
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{fails}\" time=\"{:.3}\">\n",
+            xml(&r.path),
+            r.rows.len(),
+            r.report.seconds
+        );
+        for row in &r.rows {
+            s += &format!(
+                "    <testcase classname=\"{}\" name=\"{}\" time=\"0\">",
+                xml(&r.path),
+                xml(&row.what)
+            );
+            if row.ok {
+                s += "</testcase>\n";
+            } else {
+                s += &format!(
+                    "\n      <failure message=\"expected {}, got {}\">{}</failure>\n    </testcase>\n",
+                    xml(&row.expected),
+                    xml(&row.actual),
+                    xml(&r.description)
+                );
+            }
+        }
+        s += "  </testsuite>\n";
+    }
+    s += "</testsuites>\n";
+    s
+}

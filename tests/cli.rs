@@ -418,3 +418,247 @@ Counterexample to IC2 validity (3 steps):
     );
     assert!(out.contains("=> IC2 validity VIOLATED: the commander p0 is loyal and ordered attack, but loyal lieutenant p2 decided retreat"), "{out}");
 }
+
+/// The counterexample block of a text report (from "Counterexample to" to the "=>" line).
+fn counterexample_block(out: &str) -> String {
+    let start = out.find("Counterexample to").expect("a counterexample");
+    let rest = &out[start..];
+    let end = rest.find("  replay:").expect("a replay line");
+    rest[..end].to_string()
+}
+
+#[test]
+fn replay_round_trip_prints_the_same_trace() {
+    for args in [
+        vec!["check", "beb", "--f", "1", "-P", "RB4"],
+        vec!["check", "om", "--n", "3", "--f", "1", "-P", "IC2"],
+        vec!["check", "fifo", "-p", "senders=0,1", "-P", "CRB5"],
+    ] {
+        let o = run(&args);
+        let out = stdout(&o);
+        let block = counterexample_block(&out);
+        let line = out
+            .lines()
+            .find(|l| l.trim_start().starts_with("replay:"))
+            .expect("replay line");
+        let cmd: Vec<&str> = line
+            .split_once("broadcheck ")
+            .expect("command")
+            .1
+            .split_whitespace()
+            .collect();
+        assert_eq!(cmd[0], "replay");
+        let r = run(&cmd);
+        assert_eq!(r.status.code(), Some(1), "{}", stderr(&r));
+        assert_eq!(counterexample_block(&stdout(&r)), block, "{args:?}");
+    }
+    let o = run(&["replay", "beb", "--f", "1", "7.7.7"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("does not fit model beb"));
+}
+
+#[test]
+fn diagrams_are_written() {
+    let dir = tmp_file("x", "");
+    let mmd = dir.with_file_name("beb.mmd");
+    let svg = dir.with_file_name("om.svg");
+    let o = run(&[
+        "check",
+        "beb",
+        "--f",
+        "1",
+        "-P",
+        "RB4",
+        "--diagram",
+        "mermaid",
+        mmd.to_str().expect("utf8"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = std::fs::read_to_string(&mmd).expect("mermaid written");
+    assert_eq!(
+        text,
+        "sequenceDiagram\n    participant p0\n    participant p1\n    participant p2\n    Note over p0: broadcast m0.1\n    Note over p0: CRASH\n    p0->>p1: m0.1\n    Note over p1: deliver m0.1\n    p0-xp2: m0.1 (lost)\n"
+    );
+    let o = run(&[
+        "check",
+        "om",
+        "--n",
+        "3",
+        "--f",
+        "1",
+        "--diagram",
+        "svg",
+        svg.to_str().expect("utf8"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = std::fs::read_to_string(&svg).expect("svg written");
+    assert!(
+        text.starts_with("<svg")
+            && text.contains("decide retreat")
+            && text.contains("p0 said retreat")
+    );
+    assert_input_error(
+        &["check", "beb", "--diagram", "png", "x.png"],
+        "--diagram kind must be mermaid or svg",
+    );
+}
+
+#[test]
+fn verify_writes_junit() {
+    let good = tmp_file(
+        "j-good.toml",
+        "model = \"beb\"\nn = 3\nf = 1\n[expect]\nunique_states = 33\n[expect.properties]\nRB4 = \"violated\"\n",
+    );
+    let bad = tmp_file(
+        "j-bad.toml",
+        "model = \"beb\"\nn = 3\nf = 1\n[expect.properties]\nRB4 = \"holds\"\n",
+    );
+    let xml = good.with_file_name("junit.xml");
+    let o = run(&[
+        "verify",
+        good.to_str().expect("utf8"),
+        bad.to_str().expect("utf8"),
+        "--junit",
+        xml.to_str().expect("utf8"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = std::fs::read_to_string(&xml).expect("junit written");
+    assert!(text.starts_with("<?xml"));
+    assert!(
+        text.contains("<testsuites name=\"broadcheck verify\" tests=\"4\" failures=\"1\">"),
+        "{text}"
+    );
+    assert!(
+        text.contains("<failure message=\"expected holds, got violated\">"),
+        "{text}"
+    );
+    assert_eq!(text.matches("<testcase ").count(), 4);
+    assert_eq!(text.matches("</testcase>").count(), 4);
+}
+
+// ---- Browser test: the Explorer in headless Chromium -------------------------------------------
+
+fn http(port: u16, method: &str, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .ok()?;
+    write!(s, "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").ok()?;
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).ok()?;
+    buf.split_once("\r\n\r\n").map(|(_, body)| body.to_string())
+}
+
+struct Child(std::process::Child);
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn chromium() -> Option<String> {
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|c| {
+            Command::new(c)
+                .arg("--version")
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|_| c.to_string())
+        })
+}
+
+#[test]
+fn explorer_renders_in_headless_chromium() {
+    let Some(browser) = chromium() else {
+        eprintln!("SKIPPED explorer_renders_in_headless_chromium: no chromium installed (.ci/run installs Debian's chromium)");
+        return;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
+    let child = bin()
+        .args([
+            "explore",
+            "beb",
+            "--n",
+            "3",
+            "--f",
+            "1",
+            "--port",
+            &port.to_string(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("explore starts");
+    let _guard = Child(child);
+    let mut up = false;
+    for _ in 0..100 {
+        if http(port, "GET", "/.status").is_some() {
+            up = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(up, "explorer did not start");
+
+    // The counterexample's Explorer path, as `check` prints it.
+    let o = run(&["check", "beb", "--f", "1", "-P", "RB4", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let trace = v["properties"][0]["explorer_path"]
+        .as_str()
+        .expect("path")
+        .to_string();
+    let profile = std::env::temp_dir().join(format!("broadcheck-chromium-{}", std::process::id()));
+    let dom = Command::new(&browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=8000",
+            &format!("--user-data-dir={}", profile.display()),
+            "--dump-dom",
+            &format!("http://127.0.0.1:{port}/{trace}"),
+        ])
+        .output()
+        .expect("chromium runs");
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert!(
+        dom.contains("Stateright Explorer"),
+        "page did not load: {dom}"
+    );
+    assert!(
+        dom.contains("class=\"broadcheck-msc\""),
+        "sequence diagram missing: {dom}"
+    );
+    assert!(
+        dom.contains("p0 crashes"),
+        "path (state list) missing: {dom}"
+    );
+    assert!(
+        dom.contains("in flight: p0→p2: m0.1"),
+        "readable state missing: {dom}"
+    );
+
+    // Run to completion, then the status reports the full state space.
+    http(port, "POST", "/.runtocompletion").expect("run to completion");
+    let mut status = serde_json::Value::Null;
+    for _ in 0..100 {
+        let body = http(port, "GET", "/.status").unwrap_or_default();
+        status = serde_json::from_str(&body).unwrap_or(serde_json::Value::Null);
+        if status["done"] == true {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(status["done"], true, "{status}");
+    assert_eq!(status["unique_state_count"], 36, "{status}");
+}

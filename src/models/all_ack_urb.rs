@@ -149,7 +149,7 @@ pub static ENTRY: Entry<AckUrb> = Entry {
         source: "Cachin-Guerraoui-Rodrigues 2011, Alg. 3.4",
         fault_model: "fail-stop (perfect failure detector)",
         tolerance: "any f, with a perfect failure detector",
-        tolerates: |_, _| true,
+        tolerates: |_| true,
         claims: &[&RB1, &RB2, &RB3, &URB4],
         params: &[],
         uses_detector: true,

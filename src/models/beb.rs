@@ -82,7 +82,7 @@ pub static ENTRY: Entry<Beb> = Entry {
         source: "Cachin-Guerraoui-Rodrigues 2011, Alg. 3.1",
         fault_model: "fail-silent",
         tolerance: "any f (best-effort guarantees only)",
-        tolerates: |_, _| true,
+        tolerates: |_| true,
         claims: &[&BEB1, &RB2, &RB3],
         params: &[],
         uses_detector: false,

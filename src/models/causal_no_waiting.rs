@@ -143,7 +143,7 @@ pub static ENTRY: Entry<CausalNoWaiting> = Entry {
         source: "Cachin-Guerraoui-Rodrigues 2011, Alg. 3.13, over Lazy RB (Alg. 3.2)",
         fault_model: "fail-stop (perfect failure detector)",
         tolerance: "any f, with a perfect failure detector",
-        tolerates: |_, _| true,
+        tolerates: |_| true,
         claims: &[&RB1, &RB2, &RB3, &RB4, &FRB5, &CRB5],
         params: &[],
         uses_detector: true,

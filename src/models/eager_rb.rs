@@ -90,7 +90,7 @@ pub static ENTRY: Entry<EagerRb> = Entry {
         source: "Cachin-Guerraoui-Rodrigues 2011, Alg. 3.3",
         fault_model: "fail-silent",
         tolerance: "any f",
-        tolerates: |_, _| true,
+        tolerates: |_| true,
         claims: &[&RB1, &RB2, &RB3, &RB4],
         params: &[VARIANT],
         uses_detector: false,

@@ -145,7 +145,7 @@ pub static ENTRY: Entry<FifoTotal> = Entry {
         source: "Kleppmann 2020 lecture notes §4.2; seed notes 002",
         fault_model: "fail-stop (perfect failure detector); the sequencer must not crash",
         tolerance: "f = 0 (the sequencer is a single point of failure)",
-        tolerates: |_, f| f == 0,
+        tolerates: |p| p.f == 0,
         claims: &[&RB1, &RB2, &RB3, &RB4, &FTOB5, &CRB5],
         params: &[SEQUENCER],
         uses_detector: true,

@@ -160,7 +160,7 @@ pub static ENTRY: Entry<Isis> = Entry {
         source: "Birman-Joseph 1987 (ISIS ABCAST), as in seed notes 004",
         fault_model: "fail-silent; no crash tolerated",
         tolerance: "f = 0 (the sender waits for every proposal)",
-        tolerates: |_, f| f == 0,
+        tolerates: |p| p.f == 0,
         claims: &[&RB1, &RB2, &RB3, &RB4, &TOB5],
         params: &[],
         uses_detector: false,

@@ -49,7 +49,7 @@ pub static ENTRY: Entry<AckUrb> = Entry {
         source: "Cachin-Guerraoui-Rodrigues 2011, Alg. 3.5",
         fault_model: "fail-silent",
         tolerance: "f < n/2",
-        tolerates: |n, f| 2 * u32::from(f) < u32::from(n),
+        tolerates: |p| 2 * u32::from(p.f) < u32::from(p.n),
         claims: &[&RB1, &RB2, &RB3, &URB4],
         params: &[QUORUM],
         uses_detector: false,

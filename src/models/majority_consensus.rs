@@ -209,7 +209,7 @@ pub static ENTRY: RoundEntry<Flood> = RoundEntry {
         source: "seed notes 004; FloodSet, Lynch 1996 §6.2",
         fault_model: "crash-stop, synchronous",
         tolerance: "f <= t < n/2",
-        tolerates: |n, f| 2 * u32::from(f) < u32::from(n),
+        tolerates: |p| read_t(p).is_ok_and(|t| p.f <= t && 2 * u32::from(t) < u32::from(p.n)),
         claims: &[&C1, &C2, &C3, &C4],
         params: &[T],
         uses_detector: false,

@@ -281,7 +281,7 @@ pub static ENTRY: RoundEntry<Om> = RoundEntry {
         source: "Lamport-Shostak-Pease 1982, Algorithm OM(m)",
         fault_model: "Byzantine (oral messages), synchronous",
         tolerance: "n > 3m and f <= m",
-        tolerates: |n, f| 3 * u32::from(f) < u32::from(n),
+        tolerates: |p| build(p).is_ok_and(|om| 3 * om.m < p.n && p.f <= om.m),
         claims: &[&IC1, &IC2, &TERM],
         params: &[M, TRAITORS],
         uses_detector: false,

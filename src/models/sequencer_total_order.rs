@@ -17,6 +17,8 @@
 //!
 //! Claims **RB1–RB4** and **TOB5 total order** without crashes. It is a single point of
 //! failure: when the sequencer crashes, requests go unanswered and **RB1 validity** is lost.
+//! A sender that crashes after its number was assigned, before broadcasting, leaves a gap in
+//! the numbering that blocks every later message too.
 //! Requests from one sender may reach the sequencer out of order, so it is not FIFO either:
 //! **FRB5** fails (compare [`super::fifo_total_order`]).
 
@@ -194,7 +196,7 @@ pub static ENTRY: Entry<Sequencer> = Entry {
         source: "seed notes 004; Coulouris et al. §15.4.3",
         fault_model: "fail-stop (perfect failure detector); the sequencer must not crash",
         tolerance: "f = 0 (the sequencer is a single point of failure)",
-        tolerates: |_, f| f == 0,
+        tolerates: |p| p.f == 0,
         claims: &[&RB1, &RB2, &RB3, &RB4, &TOB5],
         params: &[SEQUENCER],
         uses_detector: true,

@@ -20,6 +20,9 @@
 //! (3) When lieutenant i will receive no more messages, he obeys choice(V_i).
 //! ```
 //!
+//! This model applies the bound `k < m` of (B)(ii) to the relay of (A)(ii) as well, so SM(0)
+//! is "no relay round" (the commander's orders are never compared), by analogy with OM(0).
+//!
 //! Rounds are synchronous: a message signed by k+1 processes is accepted only in round k+1
 //! (that is what "will receive no more messages" means after m+1 rounds). `choice(V)` is the
 //! single element of V, or `retreat` when V is empty or has both values.
@@ -254,7 +257,7 @@ pub static ENTRY: RoundEntry<Sm> = RoundEntry {
         source: "Lamport-Shostak-Pease 1982, Algorithm SM(m)",
         fault_model: "Byzantine (unforgeable signatures), synchronous",
         tolerance: "f <= m, any n >= m + 2",
-        tolerates: |n, f| u32::from(f) + 2 <= u32::from(n),
+        tolerates: |p| build(p).is_ok_and(|sm| p.f <= sm.m && sm.m + 2 <= p.n),
         claims: &[&IC1, &IC2, &TERM],
         params: &[M, TRAITORS],
         uses_detector: false,

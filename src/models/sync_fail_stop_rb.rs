@@ -177,7 +177,7 @@ pub static ENTRY: Entry<RingRb> = Entry {
         source: "seed notes 001, Homework 1; fail-stop per Cachin-Guerraoui-Rodrigues 2011 §2.6",
         fault_model: "fail-stop (perfect failure detector)",
         tolerance: "any f, with a perfect failure detector",
-        tolerates: |_, _| true,
+        tolerates: |_| true,
         claims: &[&RB1, &RB2, &RB3, &RB4, &HW1],
         params: &[],
         uses_detector: true,

@@ -26,7 +26,7 @@ pub static ENTRY: RoundEntry<Flood> = RoundEntry {
         source: "seed notes 004",
         fault_model: "crash-stop, synchronous",
         tolerance: "f = 0 for termination",
-        tolerates: |_, f| f == 0,
+        tolerates: |p| p.f == 0,
         claims: &[&C1, &C2, &C3, &C4],
         params: &[T],
         uses_detector: false,
