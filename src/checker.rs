@@ -53,6 +53,10 @@ pub trait Spec:
         a: &Self::Action,
         next: &Self::State,
     ) -> Vec<crate::diagram::Event>;
+    /// What a trace's initial state shows on a chart (who is faulty).
+    fn start_events(&self, _s: &Self::State) -> Vec<crate::diagram::Event> {
+        Vec::new()
+    }
     /// What a trace's last state adds to a chart (messages lost for good).
     fn end_events(&self, _s: &Self::State) -> Vec<crate::diagram::Event> {
         Vec::new()

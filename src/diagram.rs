@@ -22,7 +22,7 @@ pub enum Event {
 
 /// The events of a whole path, in order, closing with its final losses.
 pub fn events<M: Spec>(m: &M, path: &Path<M>) -> Vec<Event> {
-    let mut ev = Vec::new();
+    let mut ev = m.start_events(&path.init);
     let mut prev = &path.init;
     for (a, next) in &path.steps {
         ev.extend(m.events(prev, a, next));

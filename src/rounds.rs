@@ -526,6 +526,20 @@ impl<P: RoundProtocol> Spec for Rounds<P> {
         ev
     }
 
+    fn start_events(&self, s: &RState<P>) -> Vec<crate::diagram::Event> {
+        let what = match self.env.kind {
+            FaultKind::Byzantine => "TRAITOR",
+            FaultKind::Crash => "may crash",
+        };
+        s.faulty
+            .iter()
+            .map(|p| crate::diagram::Event::Note {
+                at: p,
+                text: what.to_string(),
+            })
+            .collect()
+    }
+
     fn liveness_method(&self) -> &'static str {
         "terminal-state: judged after the last round; sound because synchronous rounds make the \
          state graph a finite tree"

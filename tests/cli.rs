@@ -539,6 +539,10 @@ fn verify_writes_junit() {
 // ---- Browser test: the Explorer in headless Chromium -------------------------------------------
 
 fn http(port: u16, method: &str, path: &str) -> Option<String> {
+    http_full(port, method, path).map(|(_, body)| body)
+}
+
+fn http_full(port: u16, method: &str, path: &str) -> Option<(String, String)> {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
@@ -546,7 +550,8 @@ fn http(port: u16, method: &str, path: &str) -> Option<String> {
     write!(s, "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").ok()?;
     let mut buf = String::new();
     s.read_to_string(&mut buf).ok()?;
-    buf.split_once("\r\n\r\n").map(|(_, body)| body.to_string())
+    buf.split_once("\r\n\r\n")
+        .map(|(head, body)| (head.to_string(), body.to_string()))
 }
 
 struct Child(std::process::Child);
@@ -605,6 +610,25 @@ fn explorer_renders_in_headless_chromium() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     assert!(up, "explorer did not start");
+    // Content types that stateright itself does not send.
+    let (head, _) = http_full(port, "GET", "/").expect("index");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: text/html"),
+        "{head}"
+    );
+    let (head, _) = http_full(port, "GET", "/app.js").expect("app.js");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: application/javascript"),
+        "{head}"
+    );
+    let (head, _) = http_full(port, "GET", "/.status").expect("status");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: application/json"),
+        "{head}"
+    );
 
     // The counterexample's Explorer path, as `check` prints it.
     let o = run(&["check", "beb", "--f", "1", "-P", "RB4", "--format", "json"]);
@@ -648,8 +672,7 @@ fn explorer_renders_in_headless_chromium() {
         "readable state missing: {dom}"
     );
 
-    // Run to completion, then the status reports the full state space.
-    http(port, "POST", "/.runtocompletion").expect("run to completion");
+    // `explore` runs to completion by itself: the status reports the full state space.
     let mut status = serde_json::Value::Null;
     for _ in 0..100 {
         let body = http(port, "GET", "/.status").unwrap_or_default();
