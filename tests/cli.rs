@@ -497,6 +497,7 @@ fn diagrams_are_written() {
             && text.contains("decide retreat")
             && text.contains("p0 said retreat")
     );
+    assert!(text.contains(">TRAITOR<"), "{text}");
     assert_input_error(
         &["check", "beb", "--diagram", "png", "x.png"],
         "--diagram kind must be mermaid or svg",
