@@ -18,6 +18,7 @@ pub mod diagram;
 pub mod error;
 pub mod explorer;
 pub mod history;
+pub mod liveness;
 pub mod modelfile;
 pub mod models;
 pub mod network;

@@ -263,6 +263,9 @@ pub fn all() -> Vec<&'static dyn ModelEntry> {
         &sm::ENTRY,
         &majority_consensus::ENTRY,
         &unanimous_consensus::ENTRY,
+        &links::FAIR_LOSS,
+        &links::STUBBORN,
+        &links::PERFECT,
     ]
 }
 

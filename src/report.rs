@@ -63,6 +63,7 @@ pub struct Report {
     pub max_depth: usize,
     pub seconds: f64,
     pub quiescent_states: usize,
+    /// Which liveness method was used, under which assumptions.
     pub liveness_method: String,
     pub properties: Vec<PropReport>,
 }
@@ -181,11 +182,15 @@ impl Report {
             .iter()
             .any(|p| p.kind == Kind::Liveness.name())
         {
-            let _ = writeln!(
-                s,
-                "liveness {} ({} quiescent states)",
-                self.liveness_method, self.quiescent_states
-            );
+            if self.liveness_method.starts_with("terminal-state") {
+                let _ = writeln!(
+                    s,
+                    "liveness {} ({} quiescent states)",
+                    self.liveness_method, self.quiescent_states
+                );
+            } else {
+                let _ = writeln!(s, "liveness {}", self.liveness_method);
+            }
         }
         let _ = writeln!(s);
         let width = self
@@ -234,7 +239,10 @@ impl Report {
             }
             render_trace(&mut s, &p.trace, &p.end);
             if let Some(why) = &p.why {
-                let when = if p.kind == Kind::Liveness.name() {
+                let fair_cycle = self.liveness_method.starts_with("fair-cycle");
+                let when = if p.kind == Kind::Liveness.name() && fair_cycle {
+                    ""
+                } else if p.kind == Kind::Liveness.name() {
                     "in this quiescent state (no obligatory step is left: the run may end here), "
                 } else {
                     ""

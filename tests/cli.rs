@@ -289,6 +289,14 @@ fn bad_inputs_exit_two_with_one_line() {
     );
     assert_input_error(&["check", "om", "-P", "RB4"], "unknown property 'RB4'");
     assert_input_error(&["check", "beb", "-P", "IC1"], "unknown property 'IC1'");
+    assert_input_error(
+        &["check", "perfect-link", "--n", "3"],
+        "n must be 2 and f 0",
+    );
+    assert_input_error(
+        &["check", "perfect-link", "-p", "fairness=maybe"],
+        "must be one of on, off",
+    );
 }
 
 #[test]
@@ -370,6 +378,9 @@ fn list_shows_every_model_and_the_catalogue() {
         "sm",
         "majority-consensus",
         "unanimous-consensus",
+        "fair-loss-link",
+        "stubborn-link",
+        "perfect-link",
     ] {
         assert!(out.contains(&format!("\n  {m} ")), "{m} missing:\n{out}");
     }
@@ -382,7 +393,7 @@ fn list_shows_every_model_and_the_catalogue() {
     }
     let o = run(&["list", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
-    assert_eq!(v["models"].as_array().map(Vec::len), Some(16));
+    assert_eq!(v["models"].as_array().map(Vec::len), Some(19));
 }
 
 #[test]

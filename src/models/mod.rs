@@ -10,6 +10,7 @@ pub mod fifo;
 pub mod fifo_total_order;
 pub mod isis_total_order;
 pub mod lazy_rb;
+pub mod links;
 pub mod majority_ack_urb;
 pub mod majority_consensus;
 pub mod om;

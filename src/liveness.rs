@@ -1,0 +1,654 @@
+//! Liveness under fairness: the *fair-cycle* method, for models whose state graph has cycles
+//! (retransmission, heartbeats), where stateright's `eventually` is unsound (it ignores
+//! violations that close a cycle) and has no notion of fairness.
+//!
+//! # Properties
+//! - `eventually P` (◇P): every fair run reaches a P-state.
+//! - `always eventually P` (□◇P): every fair run visits P-states infinitely often.
+//! - `P leads to Q` (□(P ⇒ ◇Q)).
+//!
+//! # Fairness, declared per model as classes of actions
+//! - **weak** (justice): an action class continuously enabled from some point on is eventually
+//!   taken: a fair cycle takes it or passes a state where it is disabled;
+//! - **strong** (compassion): an action class enabled infinitely often is taken infinitely
+//!   often: a fair cycle takes it or never enables it.
+//!
+//! # Algorithm
+//! 1. Explore the whole reachable graph (exhaustively: a bounded graph gives `unknown`).
+//! 2. Restrict it to the states where the goal does not hold (¬P, or ¬Q after a P∧¬Q state),
+//!    reachable from where the run may start failing.
+//! 3. Tarjan's algorithm splits the restriction into strongly connected components. A component
+//!    with an internal edge is *fair* if, for every weak class, it has an internal edge of the
+//!    class or a state where the class is disabled; and, for every strong class, an internal
+//!    edge of the class or no state enabling it. If a strong class fails only because of
+//!    states that enable it, those states are removed and the rest is decomposed again (the
+//!    classic Streett-emptiness refinement).
+//! 4. A fair component gives a **lasso**: a shortest prefix into it, and a cycle through it that
+//!    takes one edge of each required class (and visits a disabling state for each weak class
+//!    satisfied that way), back to its entry. A terminal ¬P state (no successor) is also a
+//!    counterexample to `eventually`: a run that stops.
+//!
+//! # Cost and limits
+//! Time and memory are linear in the explored graph (states and edges are stored: it is meant
+//! for the small cyclic models of links and detectors, not for millions of states), times the
+//! number of strong-fairness refinements. Symmetry reduction is not applied here; the search is
+//! exhaustive, so the verdicts are sound.
+
+use crate::checker::{Fingerprinter, Spec};
+use std::collections::{HashMap, VecDeque};
+
+/// Weak or strong fairness.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Fairness {
+    Weak,
+    Strong,
+}
+
+/// A fairness assumption on a class of actions.
+pub struct FairClass<A> {
+    pub name: &'static str,
+    pub kind: Fairness,
+    pub member: fn(&A) -> bool,
+}
+
+/// A temporal property over state predicates.
+pub enum Temporal<S> {
+    Eventually(fn(&S) -> bool),
+    AlwaysEventually(fn(&S) -> bool),
+    LeadsTo(fn(&S) -> bool, fn(&S) -> bool),
+}
+
+/// The explored graph.
+pub struct Graph<M: Spec> {
+    pub states: Vec<M::State>,
+    /// `edges[i]`: (action, target index).
+    pub edges: Vec<Vec<(M::Action, usize)>>,
+    pub init: Vec<usize>,
+    pub complete: bool,
+}
+
+/// Explores everything reachable (up to `max_states`).
+pub fn explore<M: Spec>(m: &M, max_states: usize) -> Graph<M> {
+    let fpr = Fingerprinter::default();
+    let mut index: HashMap<u64, usize> = HashMap::new();
+    let mut states = Vec::new();
+    let mut edges: Vec<Vec<(M::Action, usize)>> = Vec::new();
+    let mut queue = VecDeque::new();
+    let mut init = Vec::new();
+    for s in m.init_states() {
+        let f = fpr.fp(&s);
+        if let std::collections::hash_map::Entry::Vacant(v) = index.entry(f) {
+            v.insert(states.len());
+            init.push(states.len());
+            queue.push_back(states.len());
+            states.push(s);
+            edges.push(Vec::new());
+        }
+    }
+    let mut complete = true;
+    while let Some(i) = queue.pop_front() {
+        let mut actions = Vec::new();
+        m.actions(&states[i], &mut actions);
+        for a in actions {
+            let Some(t) = m.next_state(&states[i], a.clone()) else {
+                continue;
+            };
+            let f = fpr.fp(&t);
+            let j = match index.get(&f) {
+                Some(&j) => j,
+                None => {
+                    if states.len() >= max_states {
+                        complete = false;
+                        continue;
+                    }
+                    let j = states.len();
+                    index.insert(f, j);
+                    states.push(t);
+                    edges.push(Vec::new());
+                    queue.push_back(j);
+                    j
+                }
+            };
+            edges[i].push((a, j));
+        }
+    }
+    Graph {
+        states,
+        edges,
+        init,
+        complete,
+    }
+}
+
+/// A lasso counterexample: indices of states; the cycle starts and ends at `cycle[0]`.
+#[derive(Debug)]
+pub struct Lasso {
+    pub prefix: Vec<usize>,
+    /// Empty for a run that stops in a terminal state.
+    pub cycle: Vec<usize>,
+}
+
+/// Tarjan's SCCs of the subgraph induced by `alive`.
+fn sccs(edges: &[Vec<usize>], alive: &[bool]) -> Vec<Vec<usize>> {
+    let n = edges.len();
+    let mut index = vec![usize::MAX; n];
+    let mut low = vec![0; n];
+    let mut on = vec![false; n];
+    let mut stack = Vec::new();
+    let mut out = Vec::new();
+    let mut counter = 0;
+    for root in 0..n {
+        if !alive[root] || index[root] != usize::MAX {
+            continue;
+        }
+        // Iterative Tarjan: (node, next edge position).
+        let mut call = vec![(root, 0usize)];
+        index[root] = counter;
+        low[root] = counter;
+        counter += 1;
+        stack.push(root);
+        on[root] = true;
+        while let Some(&mut (v, ref mut pos)) = call.last_mut() {
+            if let Some(&w) = edges[v].get(*pos) {
+                *pos += 1;
+                if !alive[w] {
+                    continue;
+                }
+                if index[w] == usize::MAX {
+                    index[w] = counter;
+                    low[w] = counter;
+                    counter += 1;
+                    stack.push(w);
+                    on[w] = true;
+                    call.push((w, 0));
+                } else if on[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+            } else {
+                call.pop();
+                if let Some(&(u, _)) = call.last() {
+                    low[u] = low[u].min(low[v]);
+                }
+                if low[v] == index[v] {
+                    let mut comp = Vec::new();
+                    while let Some(w) = stack.pop() {
+                        on[w] = false;
+                        comp.push(w);
+                        if w == v {
+                            break;
+                        }
+                    }
+                    out.push(comp);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The verdict of the fair-cycle checker.
+#[derive(Debug)]
+pub enum Verdict {
+    Holds,
+    Violated(Lasso),
+    /// The graph was not explored completely: never `Holds`.
+    Unknown,
+}
+
+/// Checks a temporal property under fairness.
+pub fn check<M: Spec>(
+    g: &Graph<M>,
+    prop: &Temporal<M::State>,
+    fair: &[FairClass<M::Action>],
+) -> Verdict {
+    if !g.complete {
+        return Verdict::Unknown;
+    }
+    let n = g.states.len();
+    let succ: Vec<Vec<usize>> = g
+        .edges
+        .iter()
+        .map(|e| e.iter().map(|(_, j)| *j).collect())
+        .collect();
+    // Where a failing run may start, and which states it must stay in.
+    let (starts, bad): (Vec<usize>, Vec<bool>) = match prop {
+        Temporal::Eventually(p) => {
+            let bad: Vec<bool> = g.states.iter().map(|s| !p(s)).collect();
+            (g.init.iter().copied().filter(|&i| bad[i]).collect(), bad)
+        }
+        Temporal::AlwaysEventually(p) => {
+            let bad: Vec<bool> = g.states.iter().map(|s| !p(s)).collect();
+            ((0..n).filter(|&i| bad[i]).collect(), bad)
+        }
+        Temporal::LeadsTo(p, q) => {
+            let bad: Vec<bool> = g.states.iter().map(|s| !q(s)).collect();
+            ((0..n).filter(|&i| bad[i] && p(&g.states[i])).collect(), bad)
+        }
+    };
+    // States reachable from the starts through bad states.
+    let mut region = vec![false; n];
+    let mut q: VecDeque<usize> = starts.iter().copied().collect();
+    for &s in &starts {
+        region[s] = true;
+    }
+    while let Some(v) = q.pop_front() {
+        for &w in &succ[v] {
+            if bad[w] && !region[w] {
+                region[w] = true;
+                q.push_back(w);
+            }
+        }
+    }
+    // A run that stops in a bad state (eventually / leads-to only: □◇ needs infinite runs,
+    // and a stopped run violates it too).
+    if let Some(t) = (0..n).find(|&i| region[i] && succ[i].is_empty()) {
+        return Verdict::Violated(Lasso {
+            prefix: path_to(g, &succ, t, prop, &region),
+            cycle: Vec::new(),
+        });
+    }
+    let enabled =
+        |c: &FairClass<M::Action>, i: usize| g.edges[i].iter().any(|(a, _)| (c.member)(a));
+    let mut work = vec![region.clone()];
+    while let Some(alive) = work.pop() {
+        for comp in sccs(&succ, &alive) {
+            let inside: Vec<bool> = {
+                let mut v = vec![false; n];
+                for &c in &comp {
+                    v[c] = true;
+                }
+                v
+            };
+            let has_edge = comp.iter().any(|&v| succ[v].iter().any(|&w| inside[w]));
+            if !has_edge {
+                continue;
+            }
+            let takes = |c: &FairClass<M::Action>| {
+                comp.iter()
+                    .any(|&v| g.edges[v].iter().any(|(a, w)| inside[*w] && (c.member)(a)))
+            };
+            let mut fair_ok = true;
+            let mut refine: Option<Vec<bool>> = None;
+            for c in fair {
+                if takes(c) {
+                    continue;
+                }
+                match c.kind {
+                    Fairness::Weak => {
+                        if comp.iter().all(|&v| enabled(c, v)) {
+                            fair_ok = false;
+                        }
+                    }
+                    Fairness::Strong => {
+                        if comp.iter().any(|&v| enabled(c, v)) {
+                            fair_ok = false;
+                            let mut sub = inside.clone();
+                            for &v in &comp {
+                                if enabled(c, v) {
+                                    sub[v] = false;
+                                }
+                            }
+                            refine = Some(sub);
+                        }
+                    }
+                }
+                if !fair_ok {
+                    break;
+                }
+            }
+            if fair_ok {
+                let entry = nearest(g, &succ, prop, &region, &inside);
+                let prefix = path_to(g, &succ, entry, prop, &region);
+                let cycle = cycle_through(g, &succ, entry, &inside, fair);
+                return Verdict::Violated(Lasso { prefix, cycle });
+            }
+            if let Some(sub) = refine {
+                work.push(sub);
+            }
+        }
+    }
+    Verdict::Holds
+}
+
+/// BFS parents from the run's possible starts (init for eventually; any state otherwise).
+fn bfs_from<M: Spec>(
+    g: &Graph<M>,
+    succ: &[Vec<usize>],
+    prop: &Temporal<M::State>,
+    region: &[bool],
+) -> Vec<Option<usize>> {
+    let n = g.states.len();
+    let mut parent = vec![None; n];
+    let mut seen = vec![false; n];
+    let mut q = VecDeque::new();
+    for &i in &g.init {
+        seen[i] = true;
+        q.push_back(i);
+    }
+    while let Some(v) = q.pop_front() {
+        for &w in &succ[v] {
+            // For `eventually`, the prefix must stay in bad states.
+            let ok = match prop {
+                Temporal::Eventually(_) => region[w],
+                _ => true,
+            };
+            if ok && !seen[w] {
+                seen[w] = true;
+                parent[w] = Some(v);
+                q.push_back(w);
+            }
+        }
+    }
+    parent
+}
+
+fn nearest<M: Spec>(
+    g: &Graph<M>,
+    succ: &[Vec<usize>],
+    prop: &Temporal<M::State>,
+    region: &[bool],
+    inside: &[bool],
+) -> usize {
+    let n = g.states.len();
+    let mut seen = vec![false; n];
+    let mut q: VecDeque<usize> = g.init.iter().copied().collect();
+    for &i in &g.init {
+        seen[i] = true;
+    }
+    while let Some(v) = q.pop_front() {
+        if inside[v] {
+            return v;
+        }
+        for &w in &succ[v] {
+            let ok = match prop {
+                Temporal::Eventually(_) => region[w],
+                _ => true,
+            };
+            if ok && !seen[w] {
+                seen[w] = true;
+                q.push_back(w);
+            }
+        }
+    }
+    (0..n).find(|&i| inside[i]).unwrap_or(0)
+}
+
+fn path_to<M: Spec>(
+    g: &Graph<M>,
+    succ: &[Vec<usize>],
+    target: usize,
+    prop: &Temporal<M::State>,
+    region: &[bool],
+) -> Vec<usize> {
+    let parent = bfs_from(g, succ, prop, region);
+    let mut path = vec![target];
+    let mut cur = target;
+    while let Some(p) = parent[cur] {
+        path.push(p);
+        cur = p;
+    }
+    path.reverse();
+    path
+}
+
+/// Shortest path inside the component from `a` to a state meeting `goal` (excluding `a`,
+/// which may itself be the goal: then a cycle back to it).
+fn inner_path(
+    succ: &[Vec<usize>],
+    inside: &[bool],
+    a: usize,
+    goal: impl Fn(usize) -> bool,
+) -> Vec<usize> {
+    let n = succ.len();
+    let mut parent = vec![usize::MAX; n];
+    let mut seen = vec![false; n];
+    let mut q = VecDeque::from([a]);
+    seen[a] = true;
+    while let Some(v) = q.pop_front() {
+        for &w in &succ[v] {
+            if !inside[w] {
+                continue;
+            }
+            if goal(w) {
+                let mut p = vec![w];
+                let mut c = v;
+                while c != a {
+                    p.push(c);
+                    c = parent[c];
+                }
+                p.reverse();
+                return p;
+            }
+            if !seen[w] {
+                seen[w] = true;
+                parent[w] = v;
+                q.push_back(w);
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// A cycle from `entry` back to `entry` inside the component, taking an edge of every class
+/// the component takes.
+fn cycle_through<M: Spec>(
+    g: &Graph<M>,
+    succ: &[Vec<usize>],
+    entry: usize,
+    inside: &[bool],
+    fair: &[FairClass<M::Action>],
+) -> Vec<usize> {
+    let mut cycle = vec![entry];
+    let mut cur = entry;
+    let enabled =
+        |c: &FairClass<M::Action>, i: usize| g.edges[i].iter().any(|(a, _)| (c.member)(a));
+    for c in fair {
+        let taken = (0..g.states.len())
+            .any(|v| inside[v] && g.edges[v].iter().any(|(a, w)| inside[*w] && (c.member)(a)));
+        if !taken {
+            // Weak class satisfied by a disabling state: pass through one.
+            if let Some(v) = (0..g.states.len()).find(|&v| inside[v] && !enabled(c, v)) {
+                if cur != v {
+                    cycle.extend(inner_path(succ, inside, cur, |x| x == v));
+                    cur = v;
+                }
+            }
+            continue;
+        }
+        // An internal edge (v -> w) of class c, if any.
+        let edge = (0..g.states.len()).filter(|&v| inside[v]).find_map(|v| {
+            g.edges[v]
+                .iter()
+                .find(|(a, w)| inside[*w] && (c.member)(a))
+                .map(|(_, w)| (v, *w))
+        });
+        if let Some((v, w)) = edge {
+            if cur != v {
+                cycle.extend(inner_path(succ, inside, cur, |x| x == v));
+            }
+            cycle.push(w);
+            cur = w;
+        }
+    }
+    // Close the cycle (at least one step).
+    let back = inner_path(succ, inside, cur, |x| x == entry);
+    cycle.extend(back);
+    if cycle.len() == 1 {
+        cycle.push(entry);
+    }
+    cycle
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checker::Step;
+    use crate::properties::PropDef;
+    use stateright::{Checker, Model, Property};
+
+    /// Two states flipping forever; the goal never holds.
+    struct Flip {
+        props: Vec<PropDef<Flip>>,
+    }
+
+    impl Model for Flip {
+        type State = bool;
+        type Action = ();
+        fn init_states(&self) -> Vec<bool> {
+            vec![false]
+        }
+        fn actions(&self, _: &bool, a: &mut Vec<()>) {
+            a.push(());
+        }
+        fn next_state(&self, s: &bool, _: ()) -> Option<bool> {
+            Some(!s)
+        }
+        fn properties(&self) -> Vec<Property<Self>> {
+            vec![Property::eventually("done", |_, _| false)]
+        }
+    }
+
+    impl Spec for Flip {
+        fn props(&self) -> &[PropDef<Self>] {
+            &self.props
+        }
+        fn quiescent(&self, _: &bool) -> bool {
+            false
+        }
+        fn render_step(&self, _: &bool, _: &(), _: &bool) -> Step {
+            Step {
+                action: "flip".into(),
+                effects: Vec::new(),
+            }
+        }
+        fn render_end(&self, _: &bool) -> Vec<String> {
+            Vec::new()
+        }
+        fn processes(&self) -> usize {
+            1
+        }
+        fn events(&self, _: &bool, _: &(), _: &bool) -> Vec<crate::diagram::Event> {
+            Vec::new()
+        }
+        fn liveness_method(&self) -> &'static str {
+            "fair-cycle"
+        }
+    }
+
+    #[test]
+    fn stateright_eventually_misses_a_cycle_that_we_find() {
+        let m = Flip { props: Vec::new() };
+        let sr = Flip { props: Vec::new() }.checker().spawn_bfs().join();
+        assert_eq!(sr.unique_state_count(), 2);
+        assert!(
+            sr.discovery("done").is_none(),
+            "stateright's eventually should miss the cycle (that is the trap)"
+        );
+        let g = explore(&m, 100);
+        let Verdict::Violated(lasso) = check(&g, &Temporal::Eventually(|_| false), &[]) else {
+            panic!("expected a lasso");
+        };
+        assert_eq!(lasso.prefix, vec![0]);
+        assert_eq!(lasso.cycle, vec![0, 1, 0]);
+        // Under weak fairness of the flip the cycle is still fair (the flip is taken).
+        let fair = [FairClass {
+            name: "WF(flip)",
+            kind: Fairness::Weak,
+            member: |_: &()| true,
+        }];
+        assert!(matches!(
+            check(&g, &Temporal::Eventually(|_| false), &fair),
+            Verdict::Violated(_)
+        ));
+        // And the goal "eventually true" holds: the second state is true.
+        assert!(matches!(
+            check(&g, &Temporal::Eventually(|s| *s), &[]),
+            Verdict::Holds
+        ));
+        // Always-eventually true also holds on the only cycle.
+        assert!(matches!(
+            check(&g, &Temporal::AlwaysEventually(|s| *s), &[]),
+            Verdict::Holds
+        ));
+        // An incomplete graph is unknown, never holds.
+        let partial = explore(&m, 1);
+        assert!(matches!(
+            check(&partial, &Temporal::Eventually(|s| *s), &[]),
+            Verdict::Unknown
+        ));
+    }
+
+    #[test]
+    fn strong_fairness_refines_components() {
+        // Graph: 0 -a-> 1, 1 -b-> 0, 1 -c-> 2 (goal), 2 -> 2. Without fairness the a/b cycle
+        // avoids the goal; strong fairness on c (enabled at 1 infinitely often) excludes it,
+        // while weak fairness on c does not (c is disabled at 0).
+        struct G;
+        impl Model for G {
+            type State = u8;
+            type Action = char;
+            fn init_states(&self) -> Vec<u8> {
+                vec![0]
+            }
+            fn actions(&self, s: &u8, a: &mut Vec<char>) {
+                match s {
+                    0 => a.push('a'),
+                    1 => {
+                        a.push('b');
+                        a.push('c');
+                    }
+                    _ => a.push('d'),
+                }
+            }
+            fn next_state(&self, s: &u8, a: char) -> Option<u8> {
+                Some(match (s, a) {
+                    (0, 'a') => 1,
+                    (1, 'b') => 0,
+                    (1, 'c') => 2,
+                    _ => 2,
+                })
+            }
+        }
+        impl Spec for G {
+            fn props(&self) -> &[PropDef<Self>] {
+                &[]
+            }
+            fn quiescent(&self, _: &u8) -> bool {
+                false
+            }
+            fn render_step(&self, _: &u8, _: &char, _: &u8) -> Step {
+                Step {
+                    action: String::new(),
+                    effects: Vec::new(),
+                }
+            }
+            fn render_end(&self, _: &u8) -> Vec<String> {
+                Vec::new()
+            }
+            fn processes(&self) -> usize {
+                1
+            }
+            fn events(&self, _: &u8, _: &char, _: &u8) -> Vec<crate::diagram::Event> {
+                Vec::new()
+            }
+            fn liveness_method(&self) -> &'static str {
+                "fair-cycle"
+            }
+        }
+        let g = explore(&G, 10);
+        let goal = Temporal::Eventually(|s: &u8| *s == 2);
+        assert!(matches!(check(&g, &goal, &[]), Verdict::Violated(_)));
+        let weak = [FairClass {
+            name: "WF(c)",
+            kind: Fairness::Weak,
+            member: |a: &char| *a == 'c',
+        }];
+        assert!(matches!(check(&g, &goal, &weak), Verdict::Violated(_)));
+        let strong = [FairClass {
+            name: "SF(c)",
+            kind: Fairness::Strong,
+            member: |a: &char| *a == 'c',
+        }];
+        assert!(matches!(check(&g, &goal, &strong), Verdict::Holds));
+    }
+}
