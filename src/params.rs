@@ -58,6 +58,15 @@ pub struct RunSpec {
 }
 
 impl RunSpec {
+    /// The properties to check: the ones asked for, or else the ones the algorithm claims.
+    pub fn property_names(&self, claims: &[&crate::properties::PropMeta]) -> Vec<String> {
+        if self.properties.is_empty() {
+            claims.iter().map(|c| c.id.to_string()).collect()
+        } else {
+            self.properties.clone()
+        }
+    }
+
     /// Adds `KEY=VALUE` strings from the command line (later ones win).
     pub fn add_params(&mut self, kvs: &[String]) -> Result<()> {
         for kv in kvs {

@@ -88,11 +88,7 @@ impl<P: Protocol> Entry<P> {
         let mut sys = System::new(proto, env, net, detector);
         let mut available = properties::broadcast_catalogue::<P>();
         available.extend(sys.proto.extra_properties());
-        let names: Vec<String> = if spec.properties.is_empty() {
-            info.claims.iter().map(|c| c.id.to_string()).collect()
-        } else {
-            spec.properties.clone()
-        };
+        let names = spec.property_names(info.claims);
         sys.props = properties::select(&available, &names, info.uses_detector)?;
         sys.track_causality = sys.props.iter().any(|d| d.meta.id == properties::CRB5.id);
         Ok((sys, params))

@@ -726,11 +726,7 @@ impl<P: RoundProtocol> RoundEntry<P> {
         };
         let proto = (self.build)(&params)?;
         let available = crate::properties::agreement_catalogue::<P>();
-        let names: Vec<String> = if spec.properties.is_empty() {
-            info.claims.iter().map(|c| c.id.to_string()).collect()
-        } else {
-            spec.properties.clone()
-        };
+        let names = spec.property_names(info.claims);
         let props = crate::properties::select(&available, &names, false)?;
         Ok((Rounds { proto, env, props }, params))
     }

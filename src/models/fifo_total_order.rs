@@ -24,7 +24,9 @@
 //! sequencer's crash.
 
 use super::lazy_rb::LazyLayer;
-use super::sequencer_total_order::{deliver_in_order, read_sequencer, Ordered, SeqMsg, SEQUENCER};
+use super::sequencer_total_order::{
+    order, read_sequencer, receive_order, Ordered, SeqMsg, SEQUENCER,
+};
 use crate::bits::MSet;
 use crate::params::Params;
 use crate::properties::{CRB5, FTOB5, RB1, RB2, RB3, RB4};
@@ -48,10 +50,6 @@ pub struct FifoTotalState {
     /// Everyone: next number to deliver, hold-back queue.
     pub delivered: u8,
     pub holdback: Vec<Ordered>,
-}
-
-fn order(o: Ordered) -> SeqMsg {
-    SeqMsg::Order(o)
 }
 
 impl Protocol for FifoTotal {
@@ -113,11 +111,7 @@ impl Protocol for FifoTotal {
             SeqMsg::Req(_) | SeqMsg::Num(..) => {}
             // upon event ⟨rb, Deliver | s, [ORDER, k, m]⟩
             SeqMsg::Order(o) => {
-                if st.rb.on_data(env, out, order, &o) {
-                    st.holdback.push(o);
-                    st.holdback.sort();
-                    deliver_in_order(&mut st.delivered, &mut st.holdback, out);
-                }
+                receive_order(&mut st.rb, &mut st.delivered, &mut st.holdback, env, out, o)
             }
         }
     }

@@ -356,11 +356,7 @@ impl LinkEntry {
                 self.info.name
             )));
         }
-        let names: Vec<String> = if spec.properties.is_empty() {
-            self.info.claims.iter().map(|c| c.id.to_string()).collect()
-        } else {
-            spec.properties.clone()
-        };
+        let names = spec.property_names(self.info.claims);
         let props = crate::properties::select(&catalogue(), &names, false)?;
         let fair = params.get("fairness") == "on";
         Ok((

@@ -259,19 +259,26 @@ pub const TRAITORS: ParamSpec = ParamSpec {
     help: "which processes may be the f traitors: any (every placement), commander, lieutenants, or a list of ids",
 };
 
-fn build(p: &Params) -> Result<Om> {
+/// Reads the `m` of OM(m) or SM(m) (default: f), checking that the chains fit.
+pub fn read_m(p: &Params, algo: &str) -> Result<u8> {
     let m = match p.get("m") {
         "f" => u32::from(p.f),
         _ => p.get_int("m", 0, Chain::MAX as u32 - 2)?,
     };
     if m as usize + 1 >= Chain::MAX || m + 1 >= u32::from(p.n) {
         return Err(Error::input(format!(
-            "OM(m) needs m + 1 < n and m <= {} (got m = {m}, n = {})",
+            "{algo}(m) needs m + 1 < n and m <= {} (got m = {m}, n = {})",
             Chain::MAX - 2,
             p.n
         )));
     }
-    Ok(Om { m: m as u8 })
+    Ok(m as u8)
+}
+
+fn build(p: &Params) -> Result<Om> {
+    Ok(Om {
+        m: read_m(p, "OM")?,
+    })
 }
 
 pub static ENTRY: RoundEntry<Om> = RoundEntry {

@@ -88,20 +88,30 @@ pub struct SeqState {
     pub holdback: Vec<Ordered>,
 }
 
-fn order(o: Ordered) -> SeqMsg {
+/// Wraps an ordered payload for the RB layer.
+pub fn order(o: Ordered) -> SeqMsg {
     SeqMsg::Order(o)
 }
 
-/// Delivers from the hold-back queue in number order.
-pub fn deliver_in_order(
-    st_delivered: &mut u8,
+/// upon event ⟨rb, Deliver | s, [ORDER, k, m]⟩: hold `o` back, then deliver in number order
+/// (`next` is the number of the next message to deliver).
+pub fn receive_order(
+    rb: &mut LazyLayer<Ordered>,
+    next: &mut u8,
     holdback: &mut Vec<Ordered>,
-    out: &mut Out<impl Clone>,
+    env: &Env,
+    out: &mut Out<SeqMsg>,
+    o: Ordered,
 ) {
-    while let Some(i) = holdback.iter().position(|o| o.k == *st_delivered) {
-        let o = holdback.remove(i);
-        *st_delivered += 1;
-        out.deliver(o.m);
+    if !rb.on_data(env, out, order, &o) {
+        return;
+    }
+    holdback.push(o);
+    holdback.sort();
+    while let Some(i) = holdback.iter().position(|x| x.k == *next) {
+        let x = holdback.remove(i);
+        *next += 1;
+        out.deliver(x.m);
     }
 }
 
@@ -150,11 +160,7 @@ impl Protocol for Sequencer {
             SeqMsg::Num(m, k) => st.rb.broadcast(env, out, order, Ordered { k, m, by: me }),
             // upon event ⟨rb, Deliver | s, [ORDER, k, m]⟩
             SeqMsg::Order(o) => {
-                if st.rb.on_data(env, out, order, &o) {
-                    st.holdback.push(o);
-                    st.holdback.sort();
-                    deliver_in_order(&mut st.delivered, &mut st.holdback, out);
-                }
+                receive_order(&mut st.rb, &mut st.delivered, &mut st.holdback, env, out, o)
             }
         }
     }

@@ -33,7 +33,7 @@
 //! Limit: traitors do not pool their keys. With f ≥ 2, a real adversary could also sign with a
 //! fellow traitor's key; this model's traitors only use what each received itself.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::params::{ParamSpec, Params};
 use crate::properties::{IC1, IC2, TERM};
 use crate::protocol::Pid;
@@ -41,7 +41,7 @@ use crate::registry::ModelInfo;
 use crate::rounds::{Chain, FaultKind, REnv, RoundEntry, RoundProtocol, Val};
 use std::fmt;
 
-use super::om::{ATTACK, RETREAT, TRAITORS};
+use super::om::{read_m, ATTACK, RETREAT, TRAITORS};
 
 /// SM(m).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -236,18 +236,9 @@ const M: ParamSpec = ParamSpec {
 };
 
 fn build(p: &Params) -> Result<Sm> {
-    let m = match p.get("m") {
-        "f" => u32::from(p.f),
-        _ => p.get_int("m", 0, Chain::MAX as u32 - 2)?,
-    };
-    if m as usize + 1 >= Chain::MAX || m + 1 >= u32::from(p.n) {
-        return Err(Error::input(format!(
-            "SM(m) needs m + 1 < n and m <= {} (got m = {m}, n = {})",
-            Chain::MAX - 2,
-            p.n
-        )));
-    }
-    Ok(Sm { m: m as u8 })
+    Ok(Sm {
+        m: read_m(p, "SM")?,
+    })
 }
 
 pub static ENTRY: RoundEntry<Sm> = RoundEntry {
