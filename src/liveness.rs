@@ -479,6 +479,121 @@ fn cycle_through<M: Spec>(
     cycle
 }
 
+// ---------------------------------------------------------------------------------------------
+// Reports: safety by the state-space checker, liveness by the fair-cycle checker.
+
+use crate::checker::{Options, Status};
+use crate::params::Params;
+use crate::properties::PropMeta;
+use crate::registry::{check_and_report, ModelInfo};
+use crate::report::{Report, TraceStep};
+
+/// A cyclic model checked by the fair-cycle method: its fairness assumptions and the temporal
+/// formula of each of its liveness properties.
+pub trait FairSpec: Spec {
+    fn fairness(&self) -> Vec<FairClass<Self::Action>>;
+    fn temporal(&self, meta: &PropMeta) -> Option<Temporal<Self::State>>;
+    /// Why a liveness property fails on a lasso, in words.
+    fn why_not(&self, meta: &PropMeta) -> String;
+}
+
+/// Checks a cyclic model: safety properties by the state-space search, liveness properties by
+/// the fair-cycle checker, each counterexample a lasso with its repeating steps marked ↻.
+pub fn check_and_report_fair<M: FairSpec>(
+    m: &M,
+    info: &ModelInfo,
+    params: &Params,
+    opts: &Options,
+) -> Report {
+    {
+        let mut report = check_and_report(m, info, params, opts);
+        let fair = m.fairness();
+        let names: Vec<&str> = fair.iter().map(|c| c.name).collect();
+        report.liveness_method = format!(
+            "fair-cycle (SCC search over the whole graph) under {}",
+            if names.is_empty() {
+                "no fairness assumption".to_string()
+            } else {
+                names.join(", ")
+            }
+        );
+        let g = explore(m, opts.max_states.unwrap_or(1_000_000));
+        for p in report.properties.iter_mut() {
+            let Some(formula) = m.temporal(p.meta) else {
+                continue;
+            };
+            match check(&g, &formula, &fair) {
+                Verdict::Unknown => {
+                    p.status = Status::Unknown;
+                    p.why = None;
+                }
+                Verdict::Holds => {
+                    p.status = Status::Holds;
+                    p.why = None;
+                }
+                Verdict::Violated(lasso) => {
+                    p.status = Status::Violated;
+                    let mut trace = Vec::new();
+                    let mut indices = vec![g
+                        .init
+                        .iter()
+                        .position(|&i| i == lasso.prefix[0])
+                        .unwrap_or(0)];
+                    let mut push =
+                        |from: usize, to: usize, cycle: bool, trace: &mut Vec<TraceStep>| {
+                            let Some((k, (a, _))) = g.edges[from]
+                                .iter()
+                                .enumerate()
+                                .find(|(_, (_, j))| *j == to)
+                            else {
+                                return;
+                            };
+                            if !cycle {
+                                indices.push(k);
+                            }
+                            let st = m.render_step(&g.states[from], a, &g.states[to]);
+                            let mark = if cycle { "↻ " } else { "" };
+                            trace.push(TraceStep {
+                                step: trace.len() + 1,
+                                action: format!("{mark}{}", st.action),
+                                effects: st.effects,
+                            });
+                        };
+                    for w in lasso.prefix.windows(2) {
+                        push(w[0], w[1], false, &mut trace);
+                    }
+                    for w in lasso.cycle.windows(2) {
+                        push(w[0], w[1], true, &mut trace);
+                    }
+                    let handle: Vec<String> = indices.iter().map(|i| i.to_string()).collect();
+                    p.handle = Some(handle.join("."));
+                    p.explorer_path = Some(format!("#/steps/{}", handle.join("/")));
+                    p.end = if lasso.cycle.is_empty() {
+                        vec!["the run stops here: no step is enabled".to_string()]
+                    } else {
+                        vec![format!(
+                            "the steps marked ↻ repeat forever; this run is fair under: {}",
+                            if names.is_empty() {
+                                "no assumption (fairness=off)".to_string()
+                            } else {
+                                names.join(", ")
+                            }
+                        )]
+                    };
+                    p.why = Some(match p.meta.id {
+                        "PL1" => "p1 never delivers m on this run".to_string(),
+                        _ => {
+                            "from some point on, p1 never delivers m again on this run".to_string()
+                        }
+                    });
+                    p.trace = trace;
+                }
+            }
+        }
+        report
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

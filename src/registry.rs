@@ -262,6 +262,9 @@ pub fn all() -> Vec<&'static dyn ModelEntry> {
         &links::FAIR_LOSS,
         &links::STUBBORN,
         &links::PERFECT,
+        &delivery::AT_MOST_ONCE,
+        &delivery::AT_LEAST_ONCE,
+        &delivery::EXACTLY_ONCE,
     ]
 }
 

@@ -381,6 +381,9 @@ fn list_shows_every_model_and_the_catalogue() {
         "fair-loss-link",
         "stubborn-link",
         "perfect-link",
+        "at-most-once",
+        "at-least-once",
+        "exactly-once",
     ] {
         assert!(out.contains(&format!("\n  {m} ")), "{m} missing:\n{out}");
     }
@@ -393,7 +396,7 @@ fn list_shows_every_model_and_the_catalogue() {
     }
     let o = run(&["list", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
-    assert_eq!(v["models"].as_array().map(Vec::len), Some(19));
+    assert_eq!(v["models"].as_array().map(Vec::len), Some(22));
 }
 
 #[test]

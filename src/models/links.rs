@@ -171,9 +171,19 @@ pub fn temporal(meta: &PropMeta) -> Option<Temporal<LinkState>> {
     }
 }
 
-impl Links {
+impl crate::liveness::FairSpec for Links {
+    fn temporal(&self, meta: &PropMeta) -> Option<Temporal<LinkState>> {
+        temporal(meta)
+    }
+    fn why_not(&self, meta: &PropMeta) -> String {
+        match meta.id {
+            "PL1" => "p1 never delivers m on this run".to_string(),
+            _ => "from some point on, p1 never delivers m again on this run".to_string(),
+        }
+    }
+
     /// The fairness assumptions in force.
-    pub fn fairness(&self) -> Vec<FairClass<LinkAction>> {
+    fn fairness(&self) -> Vec<FairClass<LinkAction>> {
         if !self.fair {
             return Vec::new();
         }
@@ -322,11 +332,11 @@ impl Spec for Links {
 // ---------------------------------------------------------------------------------------------
 // Registry glue: safety by the state-space checker, liveness by the fair-cycle checker.
 
-use crate::checker::{Options, Status};
+use crate::checker::Options;
 use crate::error::{Error, Result};
 use crate::params::{ParamSpec, Params, RunSpec};
-use crate::registry::{check_and_report, diagram_of, replay_report, ModelEntry, ModelInfo};
-use crate::report::{Report, TraceStep};
+use crate::registry::{diagram_of, replay_report, ModelEntry, ModelInfo};
+use crate::report::Report;
 
 const FAIRNESS: ParamSpec = ParamSpec {
     key: "fairness",
@@ -383,91 +393,9 @@ impl ModelEntry for LinkEntry {
 
     fn check(&self, spec: &RunSpec, opts: &Options) -> Result<Report> {
         let (m, params) = self.model(spec)?;
-        let mut report = check_and_report(&m, &self.info, &params, opts);
-        let fair = m.fairness();
-        let names: Vec<&str> = fair.iter().map(|c| c.name).collect();
-        report.liveness_method = format!(
-            "fair-cycle (SCC search over the whole graph) under {}",
-            if names.is_empty() {
-                "no fairness assumption".to_string()
-            } else {
-                names.join(", ")
-            }
-        );
-        let g = crate::liveness::explore(&m, opts.max_states.unwrap_or(1_000_000));
-        for p in report.properties.iter_mut() {
-            let Some(formula) = temporal(p.meta) else {
-                continue;
-            };
-            match crate::liveness::check(&g, &formula, &fair) {
-                crate::liveness::Verdict::Unknown => {
-                    p.status = Status::Unknown;
-                    p.why = None;
-                }
-                crate::liveness::Verdict::Holds => {
-                    p.status = Status::Holds;
-                    p.why = None;
-                }
-                crate::liveness::Verdict::Violated(lasso) => {
-                    p.status = Status::Violated;
-                    let mut trace = Vec::new();
-                    let mut indices = vec![g
-                        .init
-                        .iter()
-                        .position(|&i| i == lasso.prefix[0])
-                        .unwrap_or(0)];
-                    let mut push =
-                        |from: usize, to: usize, cycle: bool, trace: &mut Vec<TraceStep>| {
-                            let Some((k, (a, _))) = g.edges[from]
-                                .iter()
-                                .enumerate()
-                                .find(|(_, (_, j))| *j == to)
-                            else {
-                                return;
-                            };
-                            if !cycle {
-                                indices.push(k);
-                            }
-                            let st = m.render_step(&g.states[from], a, &g.states[to]);
-                            let mark = if cycle { "↻ " } else { "" };
-                            trace.push(TraceStep {
-                                step: trace.len() + 1,
-                                action: format!("{mark}{}", st.action),
-                                effects: st.effects,
-                            });
-                        };
-                    for w in lasso.prefix.windows(2) {
-                        push(w[0], w[1], false, &mut trace);
-                    }
-                    for w in lasso.cycle.windows(2) {
-                        push(w[0], w[1], true, &mut trace);
-                    }
-                    let handle: Vec<String> = indices.iter().map(|i| i.to_string()).collect();
-                    p.handle = Some(handle.join("."));
-                    p.explorer_path = Some(format!("#/steps/{}", handle.join("/")));
-                    p.end = if lasso.cycle.is_empty() {
-                        vec!["the run stops here: no step is enabled".to_string()]
-                    } else {
-                        vec![format!(
-                            "the steps marked ↻ repeat forever; this run is fair under: {}",
-                            if names.is_empty() {
-                                "no assumption (fairness=off)".to_string()
-                            } else {
-                                names.join(", ")
-                            }
-                        )]
-                    };
-                    p.why = Some(match p.meta.id {
-                        "PL1" => "p1 never delivers m on this run".to_string(),
-                        _ => {
-                            "from some point on, p1 never delivers m again on this run".to_string()
-                        }
-                    });
-                    p.trace = trace;
-                }
-            }
-        }
-        Ok(report)
+        Ok(crate::liveness::check_and_report_fair(
+            &m, &self.info, &params, opts,
+        ))
     }
 
     fn replay(&self, spec: &RunSpec, handle: &str) -> Result<Report> {

@@ -5,6 +5,7 @@ pub mod all_ack_urb;
 pub mod beb;
 pub mod causal_no_waiting;
 pub mod causal_waiting;
+pub mod delivery;
 pub mod eager_rb;
 pub mod fifo;
 pub mod fifo_total_order;
