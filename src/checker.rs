@@ -30,7 +30,10 @@ use std::time::{Duration, Instant};
 /// A model the checker can search: a stateright [`Model`] that names its properties (from the
 /// catalogue), knows its quiescent states, and can narrate its steps.
 pub trait Spec:
-    Model<State: Clone + Hash + Eq + Send + Sync + Debug, Action: Clone + Send + Sync + Debug> + Sync
+    Model<
+        State: Clone + Hash + Eq + Send + Sync + Debug,
+        Action: Clone + PartialEq + Send + Sync + Debug,
+    > + Sync
 {
     /// The properties this run checks.
     fn props(&self) -> &[PropDef<Self>];

@@ -69,7 +69,7 @@ impl<P: Protocol> Entry<P> {
     /// Builds the runtime model for `spec`, validating every parameter.
     pub fn system(&self, spec: &RunSpec) -> Result<(System<P>, Params)> {
         let info = &self.info;
-        let specs = self.params();
+        let specs = Builder::params(self);
         let params = Params::resolve(
             info.name,
             spec.n.unwrap_or(u32::from(info.default_n)),
@@ -156,7 +156,9 @@ pub fn replay_report<M: checker::Spec>(
     Ok(report)
 }
 
-impl<P: Protocol> ModelEntry for Entry<P> {
+impl<P: Protocol> Builder for Entry<P> {
+    type Model = System<P>;
+
     fn info(&self) -> &ModelInfo {
         &self.info
     }
@@ -170,33 +172,60 @@ impl<P: Protocol> ModelEntry for Entry<P> {
         v
     }
 
+    fn build(&self, spec: &RunSpec) -> Result<(System<P>, Params)> {
+        self.system(spec)
+    }
+}
+
+/// What each kind of model entry provides: how to build its model. [`ModelEntry`] (check,
+/// replay, diagrams, Explorer) is derived from it once for all.
+pub trait Builder: Sync {
+    type Model: checker::Spec + Send + 'static;
+    fn info(&self) -> &ModelInfo;
+    /// Every parameter besides `n` and `f`.
+    fn params(&self) -> Vec<&'static ParamSpec>;
+    /// The default number of faults.
     fn default_f(&self) -> u8 {
         0
     }
+    /// Builds the model from `spec`, validating every parameter.
+    fn build(&self, spec: &RunSpec) -> Result<(Self::Model, Params)>;
+    /// Checks a built model (default: the state-space search of [`checker::check`]).
+    fn check_model(&self, m: &Self::Model, params: &Params, opts: &Options) -> Report {
+        check_and_report(m, Builder::info(self), params, opts)
+    }
+}
 
+impl<B: Builder> ModelEntry for B {
+    fn info(&self) -> &ModelInfo {
+        Builder::info(self)
+    }
+    fn params(&self) -> Vec<&'static ParamSpec> {
+        Builder::params(self)
+    }
+    fn default_f(&self) -> u8 {
+        Builder::default_f(self)
+    }
     fn check(&self, spec: &RunSpec, opts: &Options) -> Result<Report> {
-        let (sys, params) = self.system(spec)?;
-        Ok(check_and_report(&sys, &self.info, &params, opts))
+        let (m, params) = self.build(spec)?;
+        Ok(self.check_model(&m, &params, opts))
     }
-
     fn diagram(&self, spec: &RunSpec, handle: &str, svg: bool) -> Result<String> {
-        let (sys, _) = self.system(spec)?;
-        diagram_of(&sys, handle, svg)
+        let (m, _) = self.build(spec)?;
+        diagram_of(&m, handle, svg)
     }
-
     fn replay(&self, spec: &RunSpec, handle: &str) -> Result<Report> {
-        let (sys, params) = self.system(spec)?;
-        replay_report(&sys, &self.info, &params, handle)
+        let (m, params) = self.build(spec)?;
+        replay_report(&m, Builder::info(self), &params, handle)
     }
-
     fn explore(
         &self,
         spec: &RunSpec,
         addr: std::net::SocketAddr,
         ready: &dyn Fn(&str),
     ) -> Result<()> {
-        let (sys, _) = self.system(spec)?;
-        crate::explorer::serve(sys, addr, ready)
+        let (m, _) = self.build(spec)?;
+        crate::explorer::serve(m, addr, ready)
     }
 }
 

@@ -648,11 +648,9 @@ impl fmt::Debug for Chain {
 // ---------------------------------------------------------------------------------------------
 // Registry glue.
 
-use crate::checker::Options;
 use crate::error::{Error, Result};
 use crate::params::{ParamSpec, Params, RunSpec};
-use crate::registry::{check_and_report, diagram_of, replay_report, ModelEntry, ModelInfo};
-use crate::report::Report;
+use crate::registry::{Builder, ModelInfo};
 
 /// A round-based model the CLI can run.
 pub struct RoundEntry<P: RoundProtocol> {
@@ -673,7 +671,7 @@ impl<P: RoundProtocol> RoundEntry<P> {
             spec.n.unwrap_or(u32::from(info.default_n)),
             spec.f.unwrap_or(u32::from(self.default_f)),
             &spec.params,
-            &self.params(),
+            &Builder::params(self),
         )?;
         let (n, f) = (params.n, params.f);
         let placements = match self.kind {
@@ -732,7 +730,9 @@ impl<P: RoundProtocol> RoundEntry<P> {
     }
 }
 
-impl<P: RoundProtocol> ModelEntry for RoundEntry<P> {
+impl<P: RoundProtocol> Builder for RoundEntry<P> {
+    type Model = Rounds<P>;
+
     fn info(&self) -> &ModelInfo {
         &self.info
     }
@@ -745,28 +745,7 @@ impl<P: RoundProtocol> ModelEntry for RoundEntry<P> {
         self.default_f
     }
 
-    fn check(&self, spec: &RunSpec, opts: &Options) -> Result<Report> {
-        let (m, params) = self.system(spec)?;
-        Ok(check_and_report(&m, &self.info, &params, opts))
-    }
-
-    fn diagram(&self, spec: &RunSpec, handle: &str, svg: bool) -> Result<String> {
-        let (m, _) = self.system(spec)?;
-        diagram_of(&m, handle, svg)
-    }
-
-    fn replay(&self, spec: &RunSpec, handle: &str) -> Result<Report> {
-        let (m, params) = self.system(spec)?;
-        replay_report(&m, &self.info, &params, handle)
-    }
-
-    fn explore(
-        &self,
-        spec: &RunSpec,
-        addr: std::net::SocketAddr,
-        ready: &dyn Fn(&str),
-    ) -> Result<()> {
-        let (m, _) = self.system(spec)?;
-        crate::explorer::serve(m, addr, ready)
+    fn build(&self, spec: &RunSpec) -> Result<(Rounds<P>, Params)> {
+        self.system(spec)
     }
 }

@@ -37,7 +37,7 @@ use crate::error::{Error, Result};
 use crate::liveness::{FairClass, FairSpec, Fairness, Temporal};
 use crate::params::{ParamSpec, Params, RunSpec};
 use crate::properties::{Kind, PropDef, PropMeta};
-use crate::registry::{diagram_of, replay_report, ModelEntry, ModelInfo};
+use crate::registry::{Builder, ModelInfo};
 use crate::report::Report;
 use std::fmt;
 
@@ -358,7 +358,7 @@ impl DeliveryEntry {
             spec.n.unwrap_or(2),
             spec.f.unwrap_or(0),
             &spec.params,
-            &self.params(),
+            &Builder::params(self),
         )?;
         if params.n != 2 || params.f != 0 {
             return Err(Error::input(format!(
@@ -385,38 +385,20 @@ impl DeliveryEntry {
     }
 }
 
-impl ModelEntry for DeliveryEntry {
+impl Builder for DeliveryEntry {
+    type Model = Delivery;
+
     fn info(&self) -> &ModelInfo {
         &self.info
     }
     fn params(&self) -> Vec<&'static ParamSpec> {
         vec![&OP, &FAIRNESS]
     }
-    fn default_f(&self) -> u8 {
-        0
+    fn build(&self, spec: &RunSpec) -> Result<(Delivery, Params)> {
+        self.model(spec)
     }
-    fn check(&self, spec: &RunSpec, opts: &Options) -> Result<Report> {
-        let (m, params) = self.model(spec)?;
-        Ok(crate::liveness::check_and_report_fair(
-            &m, &self.info, &params, opts,
-        ))
-    }
-    fn replay(&self, spec: &RunSpec, handle: &str) -> Result<Report> {
-        let (m, params) = self.model(spec)?;
-        replay_report(&m, &self.info, &params, handle)
-    }
-    fn diagram(&self, spec: &RunSpec, handle: &str, svg: bool) -> Result<String> {
-        let (m, _) = self.model(spec)?;
-        diagram_of(&m, handle, svg)
-    }
-    fn explore(
-        &self,
-        spec: &RunSpec,
-        addr: std::net::SocketAddr,
-        ready: &dyn Fn(&str),
-    ) -> Result<()> {
-        let (m, _) = self.model(spec)?;
-        crate::explorer::serve(m, addr, ready)
+    fn check_model(&self, m: &Delivery, params: &Params, opts: &Options) -> Report {
+        crate::liveness::check_and_report_fair(m, &self.info, params, opts)
     }
 }
 

@@ -335,7 +335,7 @@ impl Spec for Links {
 use crate::checker::Options;
 use crate::error::{Error, Result};
 use crate::params::{ParamSpec, Params, RunSpec};
-use crate::registry::{diagram_of, replay_report, ModelEntry, ModelInfo};
+use crate::registry::{Builder, ModelInfo};
 use crate::report::Report;
 
 const FAIRNESS: ParamSpec = ParamSpec {
@@ -358,7 +358,7 @@ impl LinkEntry {
             spec.n.unwrap_or(2),
             spec.f.unwrap_or(0),
             &spec.params,
-            &self.params(),
+            &Builder::params(self),
         )?;
         if params.n != 2 || params.f != 0 {
             return Err(Error::input(format!(
@@ -380,42 +380,20 @@ impl LinkEntry {
     }
 }
 
-impl ModelEntry for LinkEntry {
+impl Builder for LinkEntry {
+    type Model = Links;
+
     fn info(&self) -> &ModelInfo {
         &self.info
     }
     fn params(&self) -> Vec<&'static ParamSpec> {
         vec![&FAIRNESS]
     }
-    fn default_f(&self) -> u8 {
-        0
+    fn build(&self, spec: &RunSpec) -> Result<(Links, Params)> {
+        self.model(spec)
     }
-
-    fn check(&self, spec: &RunSpec, opts: &Options) -> Result<Report> {
-        let (m, params) = self.model(spec)?;
-        Ok(crate::liveness::check_and_report_fair(
-            &m, &self.info, &params, opts,
-        ))
-    }
-
-    fn replay(&self, spec: &RunSpec, handle: &str) -> Result<Report> {
-        let (m, params) = self.model(spec)?;
-        replay_report(&m, &self.info, &params, handle)
-    }
-
-    fn diagram(&self, spec: &RunSpec, handle: &str, svg: bool) -> Result<String> {
-        let (m, _) = self.model(spec)?;
-        diagram_of(&m, handle, svg)
-    }
-
-    fn explore(
-        &self,
-        spec: &RunSpec,
-        addr: std::net::SocketAddr,
-        ready: &dyn Fn(&str),
-    ) -> Result<()> {
-        let (m, _) = self.model(spec)?;
-        crate::explorer::serve(m, addr, ready)
+    fn check_model(&self, m: &Links, params: &Params, opts: &Options) -> Report {
+        crate::liveness::check_and_report_fair(m, &self.info, params, opts)
     }
 }
 
