@@ -30,8 +30,9 @@
 //!
 //! # Cost and limits
 //! Time and memory are linear in the explored graph (states and edges are stored: it is meant
-//! for the small cyclic models of links and detectors, not for millions of states), times the
-//! number of strong-fairness refinements. Symmetry reduction is not applied here; the search is
+//! for the small cyclic models of links and detectors, not for millions of states) for each
+//! round of strong-fairness refinement; each round removes at least one state, so the worst
+//! case is quadratic. Symmetry reduction is not applied here; the search is
 //! exhaustive, so the verdicts are sound.
 
 use crate::checker::{Fingerprinter, Spec};
@@ -67,8 +68,16 @@ pub struct Graph<M: Spec> {
     pub complete: bool,
 }
 
-/// Explores everything reachable (up to `max_states`).
-pub fn explore<M: Spec>(m: &M, max_states: usize) -> Graph<M> {
+/// Explores everything reachable, up to `max_states` states, `max_depth` steps and `timeout`;
+/// a graph cut by a bound is marked incomplete (verdicts are then `Unknown`).
+pub fn explore<M: Spec>(
+    m: &M,
+    max_states: usize,
+    max_depth: Option<usize>,
+    timeout: Option<std::time::Duration>,
+) -> Graph<M> {
+    let start = std::time::Instant::now();
+    let mut depth: Vec<usize> = Vec::new();
     let fpr = Fingerprinter::default();
     let mut index: HashMap<u64, usize> = HashMap::new();
     let mut states = Vec::new();
@@ -83,12 +92,23 @@ pub fn explore<M: Spec>(m: &M, max_states: usize) -> Graph<M> {
             queue.push_back(states.len());
             states.push(s);
             edges.push(Vec::new());
+            depth.push(0);
         }
     }
     let mut complete = true;
     while let Some(i) = queue.pop_front() {
+        if timeout.is_some_and(|t| start.elapsed() >= t) {
+            complete = false;
+            break;
+        }
         let mut actions = Vec::new();
         m.actions(&states[i], &mut actions);
+        if max_depth.is_some_and(|d| depth[i] >= d) {
+            if !actions.is_empty() {
+                complete = false;
+            }
+            continue;
+        }
         for a in actions {
             let Some(t) = m.next_state(&states[i], a.clone()) else {
                 continue;
@@ -105,6 +125,7 @@ pub fn explore<M: Spec>(m: &M, max_states: usize) -> Graph<M> {
                     index.insert(f, j);
                     states.push(t);
                     edges.push(Vec::new());
+                    depth.push(depth[i] + 1);
                     queue.push_back(j);
                     j
                 }
@@ -126,6 +147,9 @@ pub struct Lasso {
     pub prefix: Vec<usize>,
     /// Empty for a run that stops in a terminal state.
     pub cycle: Vec<usize>,
+    /// Edges (state, index in its edge list) the cycle must take for fairness; other steps
+    /// take any edge between their two states.
+    pub forced: Vec<(usize, usize)>,
 }
 
 /// Tarjan's SCCs of the subgraph induced by `alive`.
@@ -239,12 +263,16 @@ pub fn check<M: Spec>(
             }
         }
     }
-    // A run that stops in a bad state (eventually / leads-to only: □◇ needs infinite runs,
-    // and a stopped run violates it too).
+    let mut is_start = vec![false; n];
+    for &s in &starts {
+        is_start[s] = true;
+    }
+    // A run that stops in a bad state violates all three properties.
     if let Some(t) = (0..n).find(|&i| region[i] && succ[i].is_empty()) {
         return Verdict::Violated(Lasso {
-            prefix: path_to(g, &succ, t, prop, &region),
+            prefix: prefix_to(g, &succ, prop, &region, &is_start, &|v| v == t),
             cycle: Vec::new(),
+            forced: Vec::new(),
         });
     }
     let enabled =
@@ -297,10 +325,14 @@ pub fn check<M: Spec>(
                 }
             }
             if fair_ok {
-                let entry = nearest(g, &succ, prop, &region, &inside);
-                let prefix = path_to(g, &succ, entry, prop, &region);
-                let cycle = cycle_through(g, &succ, entry, &inside, fair);
-                return Verdict::Violated(Lasso { prefix, cycle });
+                let prefix = prefix_to(g, &succ, prop, &region, &is_start, &|v| inside[v]);
+                let entry = prefix.last().copied().unwrap_or(comp[0]);
+                let (cycle, forced) = cycle_through(g, &succ, entry, &inside, fair);
+                return Verdict::Violated(Lasso {
+                    prefix,
+                    cycle,
+                    forced,
+                });
             }
             if let Some(sub) = refine {
                 work.push(sub);
@@ -310,85 +342,76 @@ pub fn check<M: Spec>(
     Verdict::Holds
 }
 
-/// BFS parents from the run's possible starts (init for eventually; any state otherwise).
-fn bfs_from<M: Spec>(
-    g: &Graph<M>,
+/// Shortest path by BFS from `sources` to a state in `goal`, moving only through `allowed`
+/// states (the sources themselves must be allowed). `None` if unreachable.
+fn bfs_path(
     succ: &[Vec<usize>],
-    prop: &Temporal<M::State>,
-    region: &[bool],
-) -> Vec<Option<usize>> {
-    let n = g.states.len();
-    let mut parent = vec![None; n];
+    sources: &[usize],
+    allowed: &dyn Fn(usize) -> bool,
+    goal: &dyn Fn(usize) -> bool,
+) -> Option<Vec<usize>> {
+    let n = succ.len();
+    let mut parent = vec![usize::MAX; n];
     let mut seen = vec![false; n];
     let mut q = VecDeque::new();
-    for &i in &g.init {
-        seen[i] = true;
-        q.push_back(i);
+    for &s in sources.iter().filter(|&&s| allowed(s)) {
+        if !seen[s] {
+            seen[s] = true;
+            q.push_back(s);
+        }
     }
     while let Some(v) = q.pop_front() {
+        if goal(v) {
+            let mut path = vec![v];
+            let mut c = v;
+            while parent[c] != usize::MAX {
+                c = parent[c];
+                path.push(c);
+            }
+            path.reverse();
+            return Some(path);
+        }
         for &w in &succ[v] {
-            // For `eventually`, the prefix must stay in bad states.
-            let ok = match prop {
-                Temporal::Eventually(_) => region[w],
-                _ => true,
-            };
-            if ok && !seen[w] {
+            if allowed(w) && !seen[w] {
                 seen[w] = true;
-                parent[w] = Some(v);
+                parent[w] = v;
                 q.push_back(w);
             }
         }
     }
-    parent
+    None
 }
 
-fn nearest<M: Spec>(
+/// The prefix of a counterexample, from an initial state to a state of `target`:
+/// - `eventually P`: through ¬P states only, from a ¬P initial state;
+/// - `always eventually P`: any path;
+/// - `P leads to Q`: any path to a P∧¬Q state, then through ¬Q states only.
+fn prefix_to<M: Spec>(
     g: &Graph<M>,
     succ: &[Vec<usize>],
     prop: &Temporal<M::State>,
     region: &[bool],
-    inside: &[bool],
-) -> usize {
-    let n = g.states.len();
-    let mut seen = vec![false; n];
-    let mut q: VecDeque<usize> = g.init.iter().copied().collect();
-    for &i in &g.init {
-        seen[i] = true;
-    }
-    while let Some(v) = q.pop_front() {
-        if inside[v] {
-            return v;
-        }
-        for &w in &succ[v] {
-            let ok = match prop {
-                Temporal::Eventually(_) => region[w],
-                _ => true,
-            };
-            if ok && !seen[w] {
-                seen[w] = true;
-                q.push_back(w);
-            }
-        }
-    }
-    (0..n).find(|&i| inside[i]).unwrap_or(0)
-}
-
-fn path_to<M: Spec>(
-    g: &Graph<M>,
-    succ: &[Vec<usize>],
-    target: usize,
-    prop: &Temporal<M::State>,
-    region: &[bool],
+    is_start: &[bool],
+    target: &dyn Fn(usize) -> bool,
 ) -> Vec<usize> {
-    let parent = bfs_from(g, succ, prop, region);
-    let mut path = vec![target];
-    let mut cur = target;
-    while let Some(p) = parent[cur] {
-        path.push(p);
-        cur = p;
-    }
-    path.reverse();
-    path
+    let any = |_: usize| true;
+    let in_region = |v: usize| region[v];
+    let found = match prop {
+        Temporal::Eventually(_) => bfs_path(succ, &g.init, &in_region, target),
+        Temporal::AlwaysEventually(_) => bfs_path(succ, &g.init, &any, target),
+        Temporal::LeadsTo(..) => {
+            let starts: Vec<usize> = (0..succ.len()).filter(|&v| is_start[v]).collect();
+            bfs_path(succ, &starts, &in_region, target).and_then(|tail| {
+                let s0 = tail[0];
+                bfs_path(succ, &g.init, &any, &|v| v == s0).map(|mut head| {
+                    head.pop();
+                    head.extend(tail);
+                    head
+                })
+            })
+        }
+    };
+    found.unwrap_or_default()
 }
 
 /// Shortest path inside the component from `a` to a state meeting `goal` (excluding `a`,
@@ -437,7 +460,8 @@ fn cycle_through<M: Spec>(
     entry: usize,
     inside: &[bool],
     fair: &[FairClass<M::Action>],
-) -> Vec<usize> {
+) -> (Vec<usize>, Vec<(usize, usize)>) {
+    let mut forced = Vec::new();
     let mut cycle = vec![entry];
     let mut cur = entry;
     let enabled =
@@ -459,13 +483,15 @@ fn cycle_through<M: Spec>(
         let edge = (0..g.states.len()).filter(|&v| inside[v]).find_map(|v| {
             g.edges[v]
                 .iter()
-                .find(|(a, w)| inside[*w] && (c.member)(a))
-                .map(|(_, w)| (v, *w))
+                .enumerate()
+                .find(|(_, (a, w))| inside[*w] && (c.member)(a))
+                .map(|(k, (_, w))| (v, k, *w))
         });
-        if let Some((v, w)) = edge {
+        if let Some((v, k, w)) = edge {
             if cur != v {
                 cycle.extend(inner_path(succ, inside, cur, |x| x == v));
             }
+            forced.push((v, k));
             cycle.push(w);
             cur = w;
         }
@@ -476,7 +502,7 @@ fn cycle_through<M: Spec>(
     if cycle.len() == 1 {
         cycle.push(entry);
     }
-    cycle
+    (cycle, forced)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -517,7 +543,12 @@ pub fn check_and_report_fair<M: FairSpec>(
                 names.join(", ")
             }
         );
-        let g = explore(m, opts.max_states.unwrap_or(1_000_000));
+        let g = explore(
+            m,
+            opts.max_states.unwrap_or(1_000_000),
+            opts.max_depth,
+            opts.timeout,
+        );
         for p in report.properties.iter_mut() {
             let Some(formula) = m.temporal(p.meta) else {
                 continue;
@@ -539,18 +570,20 @@ pub fn check_and_report_fair<M: FairSpec>(
                         .iter()
                         .position(|&i| i == lasso.prefix[0])
                         .unwrap_or(0)];
+                    let forced = &lasso.forced;
                     let mut push =
                         |from: usize, to: usize, cycle: bool, trace: &mut Vec<TraceStep>| {
-                            let Some((k, (a, _))) = g.edges[from]
+                            // The fairness edge the cycle chose, else any edge between the two.
+                            let k = forced
                                 .iter()
-                                .enumerate()
-                                .find(|(_, (_, j))| *j == to)
-                            else {
+                                .find(|(v, k)| *v == from && g.edges[from][*k].1 == to)
+                                .map(|(_, k)| *k)
+                                .or_else(|| g.edges[from].iter().position(|(_, j)| *j == to));
+                            let Some(k) = k else {
                                 return;
                             };
-                            if !cycle {
-                                indices.push(k);
-                            }
+                            let a = &g.edges[from][k].0;
+                            indices.push(k);
                             let st = m.render_step(&g.states[from], a, &g.states[to]);
                             let mark = if cycle { "↻ " } else { "" };
                             trace.push(TraceStep {
@@ -572,7 +605,7 @@ pub fn check_and_report_fair<M: FairSpec>(
                         vec!["the run stops here: no step is enabled".to_string()]
                     } else {
                         vec![format!(
-                            "the steps marked ↻ repeat forever; this run is fair under: {}",
+                            "the steps marked ↻ repeat forever (the replay handle covers the prefix and one turn of the cycle); this run is fair under: {}",
                             if names.is_empty() {
                                 "no assumption (fairness=off)".to_string()
                             } else {
@@ -580,12 +613,7 @@ pub fn check_and_report_fair<M: FairSpec>(
                             }
                         )]
                     };
-                    p.why = Some(match p.meta.id {
-                        "PL1" => "p1 never delivers m on this run".to_string(),
-                        _ => {
-                            "from some point on, p1 never delivers m again on this run".to_string()
-                        }
-                    });
+                    p.why = Some(m.why_not(p.meta));
                     p.trace = trace;
                 }
             }
@@ -659,7 +687,7 @@ mod tests {
             sr.discovery("done").is_none(),
             "stateright's eventually should miss the cycle (that is the trap)"
         );
-        let g = explore(&m, 100);
+        let g = explore(&m, 100, None, None);
         let Verdict::Violated(lasso) = check(&g, &Temporal::Eventually(|_| false), &[]) else {
             panic!("expected a lasso");
         };
@@ -686,7 +714,7 @@ mod tests {
             Verdict::Holds
         ));
         // An incomplete graph is unknown, never holds.
-        let partial = explore(&m, 1);
+        let partial = explore(&m, 1, None, None);
         assert!(matches!(
             check(&partial, &Temporal::Eventually(|s| *s), &[]),
             Verdict::Unknown
@@ -750,7 +778,7 @@ mod tests {
                 "fair-cycle"
             }
         }
-        let g = explore(&G, 10);
+        let g = explore(&G, 10, None, None);
         let goal = Temporal::Eventually(|s: &u8| *s == 2);
         assert!(matches!(check(&g, &goal, &[]), Verdict::Violated(_)));
         let weak = [FairClass {
@@ -765,5 +793,66 @@ mod tests {
             member: |a: &char| *a == 'c',
         }];
         assert!(matches!(check(&g, &goal, &strong), Verdict::Holds));
+    }
+
+    #[test]
+    fn leads_to_prefix_passes_through_p() {
+        // 0 -> 1 (P) -> 3 (loop), and 0 -> 3 directly. Q never holds. The counterexample to
+        // "P leads to Q" must visit the P state 1, not take the shortcut 0 -> 3.
+        struct L;
+        impl Model for L {
+            type State = u8;
+            type Action = u8;
+            fn init_states(&self) -> Vec<u8> {
+                vec![0]
+            }
+            fn actions(&self, s: &u8, a: &mut Vec<u8>) {
+                match s {
+                    0 => a.extend([3, 1]),
+                    _ => a.push(3),
+                }
+            }
+            fn next_state(&self, _: &u8, a: u8) -> Option<u8> {
+                Some(a)
+            }
+        }
+        impl Spec for L {
+            fn props(&self) -> &[PropDef<Self>] {
+                &[]
+            }
+            fn quiescent(&self, _: &u8) -> bool {
+                false
+            }
+            fn render_step(&self, _: &u8, _: &u8, _: &u8) -> Step {
+                Step {
+                    action: String::new(),
+                    effects: Vec::new(),
+                }
+            }
+            fn render_end(&self, _: &u8) -> Vec<String> {
+                Vec::new()
+            }
+            fn processes(&self) -> usize {
+                1
+            }
+            fn events(&self, _: &u8, _: &u8, _: &u8) -> Vec<crate::diagram::Event> {
+                Vec::new()
+            }
+            fn liveness_method(&self) -> &'static str {
+                "fair-cycle"
+            }
+        }
+        let g = explore(&L, 10, None, None);
+        let prop = Temporal::LeadsTo(|s: &u8| *s == 1, |_: &u8| false);
+        let Verdict::Violated(lasso) = check(&g, &prop, &[]) else {
+            panic!("expected a lasso");
+        };
+        let states: Vec<u8> = lasso.prefix.iter().map(|&i| g.states[i]).collect();
+        assert_eq!(states, vec![0, 1, 3]);
+        let cycle: Vec<u8> = lasso.cycle.iter().map(|&i| g.states[i]).collect();
+        assert_eq!(cycle, vec![3, 3]);
+        // A depth bound makes the graph incomplete: unknown, never holds.
+        let cut = explore(&L, 10, Some(1), None);
+        assert!(matches!(check(&cut, &prop, &[]), Verdict::Unknown));
     }
 }

@@ -294,6 +294,7 @@ pub fn all() -> Vec<&'static dyn ModelEntry> {
         &delivery::AT_MOST_ONCE,
         &delivery::AT_LEAST_ONCE,
         &delivery::EXACTLY_ONCE,
+        &heartbeat_fd::ENTRY,
     ]
 }
 

@@ -384,6 +384,7 @@ fn list_shows_every_model_and_the_catalogue() {
         "at-most-once",
         "at-least-once",
         "exactly-once",
+        "heartbeat-fd",
     ] {
         assert!(out.contains(&format!("\n  {m} ")), "{m} missing:\n{out}");
     }
@@ -396,7 +397,7 @@ fn list_shows_every_model_and_the_catalogue() {
     }
     let o = run(&["list", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
-    assert_eq!(v["models"].as_array().map(Vec::len), Some(22));
+    assert_eq!(v["models"].as_array().map(Vec::len), Some(23));
 }
 
 #[test]

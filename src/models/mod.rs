@@ -9,6 +9,7 @@ pub mod delivery;
 pub mod eager_rb;
 pub mod fifo;
 pub mod fifo_total_order;
+pub mod heartbeat_fd;
 pub mod isis_total_order;
 pub mod lazy_rb;
 pub mod links;
