@@ -629,10 +629,40 @@ mod tests {
     use crate::properties::PropDef;
     use stateright::{Checker, Model, Property};
 
-    /// Two states flipping forever; the goal never holds.
-    struct Flip {
-        props: Vec<PropDef<Flip>>,
+    /// A `Spec` for a toy graph model: no properties, no narration.
+    macro_rules! toy_spec {
+        ($t:ty, $s:ty, $a:ty) => {
+            impl Spec for $t {
+                fn props(&self) -> &[PropDef<Self>] {
+                    &[]
+                }
+                fn quiescent(&self, _: &$s) -> bool {
+                    false
+                }
+                fn render_step(&self, _: &$s, _: &$a, _: &$s) -> Step {
+                    Step {
+                        action: String::new(),
+                        effects: Vec::new(),
+                    }
+                }
+                fn render_end(&self, _: &$s) -> Vec<String> {
+                    Vec::new()
+                }
+                fn processes(&self) -> usize {
+                    1
+                }
+                fn events(&self, _: &$s, _: &$a, _: &$s) -> Vec<crate::diagram::Event> {
+                    Vec::new()
+                }
+                fn liveness_method(&self) -> &'static str {
+                    "fair-cycle"
+                }
+            }
+        };
     }
+
+    /// Two states flipping forever; the goal never holds.
+    struct Flip;
 
     impl Model for Flip {
         type State = bool;
@@ -651,37 +681,12 @@ mod tests {
         }
     }
 
-    impl Spec for Flip {
-        fn props(&self) -> &[PropDef<Self>] {
-            &self.props
-        }
-        fn quiescent(&self, _: &bool) -> bool {
-            false
-        }
-        fn render_step(&self, _: &bool, _: &(), _: &bool) -> Step {
-            Step {
-                action: "flip".into(),
-                effects: Vec::new(),
-            }
-        }
-        fn render_end(&self, _: &bool) -> Vec<String> {
-            Vec::new()
-        }
-        fn processes(&self) -> usize {
-            1
-        }
-        fn events(&self, _: &bool, _: &(), _: &bool) -> Vec<crate::diagram::Event> {
-            Vec::new()
-        }
-        fn liveness_method(&self) -> &'static str {
-            "fair-cycle"
-        }
-    }
+    toy_spec!(Flip, bool, ());
 
     #[test]
     fn stateright_eventually_misses_a_cycle_that_we_find() {
-        let m = Flip { props: Vec::new() };
-        let sr = Flip { props: Vec::new() }.checker().spawn_bfs().join();
+        let m = Flip;
+        let sr = Flip.checker().spawn_bfs().join();
         assert_eq!(sr.unique_state_count(), 2);
         assert!(
             sr.discovery("done").is_none(),
@@ -752,32 +757,7 @@ mod tests {
                 })
             }
         }
-        impl Spec for G {
-            fn props(&self) -> &[PropDef<Self>] {
-                &[]
-            }
-            fn quiescent(&self, _: &u8) -> bool {
-                false
-            }
-            fn render_step(&self, _: &u8, _: &char, _: &u8) -> Step {
-                Step {
-                    action: String::new(),
-                    effects: Vec::new(),
-                }
-            }
-            fn render_end(&self, _: &u8) -> Vec<String> {
-                Vec::new()
-            }
-            fn processes(&self) -> usize {
-                1
-            }
-            fn events(&self, _: &u8, _: &char, _: &u8) -> Vec<crate::diagram::Event> {
-                Vec::new()
-            }
-            fn liveness_method(&self) -> &'static str {
-                "fair-cycle"
-            }
-        }
+        toy_spec!(G, u8, char);
         let g = explore(&G, 10, None, None);
         let goal = Temporal::Eventually(|s: &u8| *s == 2);
         assert!(matches!(check(&g, &goal, &[]), Verdict::Violated(_)));
@@ -816,32 +796,7 @@ mod tests {
                 Some(a)
             }
         }
-        impl Spec for L {
-            fn props(&self) -> &[PropDef<Self>] {
-                &[]
-            }
-            fn quiescent(&self, _: &u8) -> bool {
-                false
-            }
-            fn render_step(&self, _: &u8, _: &u8, _: &u8) -> Step {
-                Step {
-                    action: String::new(),
-                    effects: Vec::new(),
-                }
-            }
-            fn render_end(&self, _: &u8) -> Vec<String> {
-                Vec::new()
-            }
-            fn processes(&self) -> usize {
-                1
-            }
-            fn events(&self, _: &u8, _: &u8, _: &u8) -> Vec<crate::diagram::Event> {
-                Vec::new()
-            }
-            fn liveness_method(&self) -> &'static str {
-                "fair-cycle"
-            }
-        }
+        toy_spec!(L, u8, u8);
         let g = explore(&L, 10, None, None);
         let prop = Temporal::LeadsTo(|s: &u8| *s == 1, |_: &u8| false);
         let Verdict::Violated(lasso) = check(&g, &prop, &[]) else {

@@ -29,7 +29,7 @@ use crate::diagram::Event;
 use crate::error::{Error, Result};
 use crate::liveness::{FairClass, FairSpec, Fairness, Temporal};
 use crate::params::{ParamSpec, Params, RunSpec};
-use crate::properties::{Kind, PropDef, PropMeta};
+use crate::properties::{PropDef, PropMeta, PFD1, PFD2};
 use crate::registry::{Builder, ModelInfo};
 use crate::report::Report;
 use std::fmt;
@@ -81,35 +81,15 @@ pub enum HbAction {
     Crash,
 }
 
-pub const HB_PFD1: PropMeta = PropMeta {
-    id: "PFD1",
-    aliases: &[],
-    name: "PFD1 strong completeness",
-    witness: "",
-    kind: Kind::Liveness,
-    about:
-        "Eventually, every process that crashes is permanently detected by every correct process.",
-    needs_detector: false,
-};
-pub const HB_PFD2: PropMeta = PropMeta {
-    id: "PFD2",
-    aliases: &[],
-    name: "PFD2 strong accuracy",
-    witness: "",
-    kind: Kind::Safety,
-    about: "If a process p is detected by any process, then p has crashed.",
-    needs_detector: false,
-};
-
 fn catalogue() -> Vec<PropDef<Heartbeat>> {
     vec![
         PropDef {
-            meta: &HB_PFD1,
+            meta: &PFD1,
             check: |_, _| None,
             witness: None,
         },
         PropDef {
-            meta: &HB_PFD2,
+            meta: &PFD2,
             check: |_, s| {
                 (s.suspected && !s.crashed)
                     .then(|| "p0 suspects p1, but p1 is alive (its reply was late)".to_string())
@@ -350,7 +330,8 @@ impl Builder for HeartbeatEntry {
         let delay = params.get_int("delay", 1, 3)? as u8;
         let timeout = params.get_int("timeout", 1, 8)? as u8;
         let names = spec.property_names(self.info.claims);
-        let props = crate::properties::select(&catalogue(), &names, false)?;
+        // PFD1/PFD2 are the catalogue's detector properties, here about this detector.
+        let props = crate::properties::select(&catalogue(), &names, true)?;
         Ok((
             Heartbeat {
                 crashes: params.f == 1,
@@ -379,7 +360,7 @@ pub static ENTRY: HeartbeatEntry = HeartbeatEntry {
             let t = p.get_int("timeout", 1, 8).unwrap_or(0);
             t >= 2 * d
         },
-        claims: &[&HB_PFD1, &HB_PFD2],
+        claims: &[&PFD1, &PFD2],
         params: &[],
         uses_detector: false,
         default_n: 2,
