@@ -37,8 +37,13 @@ pub trait Spec:
 {
     /// The properties this run checks.
     fn props(&self) -> &[PropDef<Self>];
-    /// No obligatory step is left (liveness properties are judged here).
-    fn quiescent(&self, s: &Self::State) -> bool;
+    /// No obligatory step is left (liveness properties are judged here). By default: no step
+    /// is enabled at all.
+    fn quiescent(&self, s: &Self::State) -> bool {
+        let mut actions = Vec::new();
+        self.actions(s, &mut actions);
+        actions.is_empty()
+    }
     /// A step in words: the action, then what changed.
     fn render_step(&self, prev: &Self::State, a: &Self::Action, next: &Self::State) -> Step;
     /// Opening lines for the initial state of a trace (who is faulty, the inputs).
@@ -754,7 +759,27 @@ mod tests {
     }
 
     /// Our count must equal stateright's own BFS on the same `Model` (claimed properties hold,
-    /// so neither search stops early).
+    /// so neither search stops early), and DFS and two threads must find the same count.
+    fn agrees<M: Spec + Send + 'static>(name: &str, m: M) -> usize {
+        let ours = check(&m, &Options::default());
+        assert!(ours.exhaustive(), "{name}");
+        for opts in [
+            Options {
+                strategy: Strategy::Dfs,
+                ..Options::default()
+            },
+            Options {
+                threads: 2,
+                ..Options::default()
+            },
+        ] {
+            assert_eq!(check(&m, &opts).unique_states, ours.unique_states, "{name}");
+        }
+        let theirs = m.checker().spawn_bfs().join();
+        assert_eq!(ours.unique_states, theirs.unique_state_count(), "{name}");
+        ours.unique_states
+    }
+
     fn same_as_stateright<P: Protocol>(
         e: &Entry<P>,
         n: u32,
@@ -762,32 +787,7 @@ mod tests {
         params: &[(&str, &str)],
     ) -> usize {
         let (sys, _) = e.system(&spec(n, f, params)).expect("valid");
-        let ours = check(&sys, &Options::default());
-        assert!(ours.exhaustive());
-        let dfs = check(
-            &sys,
-            &Options {
-                strategy: Strategy::Dfs,
-                ..Options::default()
-            },
-        );
-        assert_eq!(dfs.unique_states, ours.unique_states);
-        let par = check(
-            &sys,
-            &Options {
-                threads: 2,
-                ..Options::default()
-            },
-        );
-        assert_eq!(par.unique_states, ours.unique_states);
-        let theirs = sys.checker().spawn_bfs().join();
-        assert_eq!(
-            ours.unique_states,
-            theirs.unique_state_count(),
-            "{}",
-            e.info.name
-        );
-        ours.unique_states
+        agrees(e.info.name, sys)
     }
 
     #[test]
@@ -817,24 +817,7 @@ mod tests {
         f: u32,
     ) -> usize {
         let (m, _) = e.system(&spec(n, f, &[])).expect("valid");
-        let ours = check(&m, &Options::default());
-        assert!(ours.exhaustive(), "{}", e.info.name);
-        let dfs = check(
-            &m,
-            &Options {
-                strategy: Strategy::Dfs,
-                ..Options::default()
-            },
-        );
-        assert_eq!(dfs.unique_states, ours.unique_states);
-        let theirs = m.checker().spawn_bfs().join();
-        assert_eq!(
-            ours.unique_states,
-            theirs.unique_state_count(),
-            "{}",
-            e.info.name
-        );
-        ours.unique_states
+        agrees(e.info.name, m)
     }
 
     #[test]

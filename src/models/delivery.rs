@@ -231,11 +231,6 @@ impl Spec for Delivery {
     fn props(&self) -> &[PropDef<Self>] {
         &self.props
     }
-    fn quiescent(&self, s: &DState) -> bool {
-        let mut a = Vec::new();
-        stateright::Model::actions(self, s, &mut a);
-        a.is_empty()
-    }
     fn render_step(&self, prev: &DState, a: &DAction, next: &DState) -> Step {
         let action = match a {
             DAction::Send => "client sends [REQ]".to_string(),

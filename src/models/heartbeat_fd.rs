@@ -188,11 +188,6 @@ impl Spec for Heartbeat {
     fn props(&self) -> &[PropDef<Self>] {
         &self.props
     }
-    fn quiescent(&self, s: &HbState) -> bool {
-        let mut a = Vec::new();
-        stateright::Model::actions(self, s, &mut a);
-        a.is_empty()
-    }
     fn render_step(&self, _prev: &HbState, a: &HbAction, next: &HbState) -> Step {
         let action = match a {
             HbAction::Tick => "one tick passes".to_string(),

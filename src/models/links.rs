@@ -268,11 +268,6 @@ impl Spec for Links {
     fn props(&self) -> &[PropDef<Self>] {
         &self.props
     }
-    fn quiescent(&self, s: &LinkState) -> bool {
-        let mut a = Vec::new();
-        stateright::Model::actions(self, s, &mut a);
-        a.is_empty()
-    }
     fn render_step(&self, _prev: &LinkState, a: &LinkAction, next: &LinkState) -> Step {
         let action = match a {
             LinkAction::Send => "p0 sends m to p1 (fll-send)".to_string(),
