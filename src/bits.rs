@@ -43,6 +43,39 @@ impl PSet {
     pub fn iter(self) -> impl Iterator<Item = Pid> {
         (0..16u8).filter(move |p| self.contains(*p))
     }
+    /// Every subset of `self` with exactly `k` elements, in increasing numeric order.
+    pub fn subsets(self, k: usize) -> Vec<PSet> {
+        let mut out = Vec::new();
+        // Enumerate the submasks of self (at most 2^16) and keep those of size k.
+        let mut sub: u32 = 0;
+        loop {
+            sub = (sub.wrapping_sub(u32::from(self.0))) & u32::from(self.0);
+            if sub == 0 {
+                break;
+            }
+            if sub.count_ones() as usize == k {
+                out.push(PSet(sub as u16));
+            }
+        }
+        if k == 0 {
+            out.push(PSet::EMPTY);
+        }
+        out.sort_unstable();
+        out
+    }
+}
+
+/// `C(n, k)`, the number of `k`-subsets of an `n`-set (`n ≤ 64`).
+pub fn binomial(n: usize, k: usize) -> u64 {
+    if k > n {
+        return 0;
+    }
+    let k = k.min(n - k);
+    let mut c: u64 = 1;
+    for i in 0..k {
+        c = c * (n - i) as u64 / (i + 1) as u64;
+    }
+    c
 }
 
 impl fmt::Debug for PSet {

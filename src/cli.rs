@@ -55,6 +55,14 @@ enum Command {
         #[arg(long)]
         jobs: Option<usize>,
     },
+    /// Exact probability that a run satisfies a property (default PRB4 agreement).
+    ///
+    /// Random steps (gossip targets, lossy links) are weighted by their probability; the
+    /// scheduler's choices (delivery order, timers, crashes) are not random, so the answer is
+    /// the minimum and maximum over all schedulers, as a fraction and a decimal.
+    ///
+    /// Example: broadcheck prob eager-gossip --n 3 --param fanout=1   (prints 1/2)
+    Prob(ProbArgs),
     /// Print a counterexample again from its replay handle (printed under every trace).
     Replay(ReplayArgs),
     /// Serve stateright's web Explorer on a model (loopback only by default).
@@ -117,6 +125,20 @@ struct CheckArgs {
     /// Write the first counterexample as a message sequence chart (mermaid or svg) to FILE.
     #[arg(long, num_args = 2, value_names = ["KIND", "FILE"])]
     diagram: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+struct ProbArgs {
+    #[command(flatten)]
+    target: Target,
+    /// Stop after this many states; the result is then an interval, not an exact value.
+    #[arg(long)]
+    max_states: Option<usize>,
+    /// Stop after this many seconds; the result is then an interval.
+    #[arg(long)]
+    timeout: Option<f64>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
 }
 
 #[derive(Args, Debug)]
@@ -233,9 +255,30 @@ fn run(cli: Cli) -> Result<i32> {
             junit,
             jobs,
         } => verify_cmd(paths, format, junit, jobs),
+        Command::Prob(args) => prob(args),
         Command::Replay(args) => replay(args),
         Command::Explore(args) => explore(args),
     }
+}
+
+fn prob(a: ProbArgs) -> Result<i32> {
+    let (entry, mut spec, _) = resolve(&a.target)?;
+    if a.target.properties.is_empty() {
+        spec.properties = vec!["PRB4".into()];
+    }
+    let opts = broadcheck::prob::ProbOptions {
+        max_states: a.max_states,
+        timeout: a
+            .timeout
+            .map(|t| broadcheck::modelfile::seconds("--timeout", t))
+            .transpose()?,
+    };
+    let report = entry.prob(&spec, &opts)?;
+    out(&match a.format {
+        Format::Text => report.to_text(),
+        Format::Json => json(&report.to_json())?,
+    });
+    Ok(0)
 }
 
 fn replay(a: ReplayArgs) -> Result<i32> {

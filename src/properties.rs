@@ -211,8 +211,46 @@ pub const FTOB5: PropMeta = PropMeta {
 };
 
 /// Every property of the broadcast catalogue, in report order.
+pub const PRB1: PropMeta = PropMeta {
+    id: "PRB1",
+    aliases: &[],
+    name: "PRB1 validity",
+    witness: "PRB1 validity (witness)",
+    kind: Kind::Liveness,
+    about: "If a correct process p broadcasts m, then p eventually delivers m (probabilistic reliable broadcast, seed 001).",
+    needs_detector: false,
+};
+pub const PRB2: PropMeta = PropMeta {
+    id: "PRB2",
+    aliases: &["PB2"],
+    name: "PRB2 no duplication",
+    witness: "",
+    kind: Kind::Safety,
+    about: "No message is delivered more than once.",
+    needs_detector: false,
+};
+pub const PRB3: PropMeta = PropMeta {
+    id: "PRB3",
+    aliases: &["PB3"],
+    name: "PRB3 no creation",
+    witness: "",
+    kind: Kind::Safety,
+    about: "If a process delivers m with sender s, then m was previously broadcast by s.",
+    needs_detector: false,
+};
+pub const PRB4: PropMeta = PropMeta {
+    id: "PRB4",
+    aliases: &["PB1"],
+    name: "PRB4 probabilistic agreement",
+    witness: "PRB4 probabilistic agreement (witness)",
+    kind: Kind::Liveness,
+    about: "If a message m is delivered by some correct process, then m is eventually delivered by every correct process — only with high probability: the checker finds the runs where it fails, and 'broadcheck prob' computes how likely it is to hold.",
+    needs_detector: false,
+};
+
 pub const BROADCAST_CATALOGUE: &[&PropMeta] = &[
-    &BEB1, &RB1, &RB2, &RB3, &RB4, &URB4, &PFD1, &PFD2, &FRB5, &CRB5, &TOB5, &FTOB5,
+    &BEB1, &RB1, &RB2, &RB3, &RB4, &URB4, &PFD1, &PFD2, &FRB5, &CRB5, &TOB5, &FTOB5, &PRB1,
+    &PRB2, &PRB3, &PRB4,
 ];
 
 /// A property bound to a model: its identity and its predicates.
@@ -482,6 +520,20 @@ fn some_correct_broadcast(n: u8, h: &History) -> bool {
 
 /// The broadcast catalogue bound to a runtime model.
 pub fn broadcast_catalogue<P: Protocol>() -> Vec<PropDef<System<P>>> {
+    let mut defs = reliable_catalogue::<P>();
+    // Probabilistic reliable broadcast states the same predicates; what differs is the claim
+    // (PRB4 only with high probability) and how it is judged ([`crate::prob`]).
+    for (rb, prb) in [(&RB1, &PRB1), (&RB2, &PRB2), (&RB3, &PRB3), (&RB4, &PRB4)] {
+        if let Some(d) = defs.iter().find(|d| d.meta.id == rb.id) {
+            let mut d = d.clone();
+            d.meta = prb;
+            defs.push(d);
+        }
+    }
+    defs
+}
+
+fn reliable_catalogue<P: Protocol>() -> Vec<PropDef<System<P>>> {
     vec![
         PropDef {
             meta: &BEB1,

@@ -3,6 +3,7 @@
 //! crash-stop faults, the failure detector, the delivery log) is the runtime's, in
 //! [`crate::system`], and is shared by every model.
 
+use crate::bits::PSet;
 use crate::properties::PropDef;
 use crate::system::System;
 use std::fmt::{self, Debug};
@@ -77,11 +78,14 @@ impl Env {
     }
 }
 
-/// What a handler does besides updating its own state: sends and application-level deliveries.
-/// The runtime applies them after the handler returns (one handler = one atomic step).
+/// What a handler does besides updating its own state: sends, random sends and
+/// application-level deliveries. The runtime applies them after the handler returns (one handler
+/// = one atomic step; a random choice is resolved in the very next step, before anything else
+/// can happen).
 #[derive(Debug)]
 pub struct Out<M> {
     pub(crate) sends: Vec<(Pid, M)>,
+    pub(crate) randoms: Vec<(PSet, u8, M)>,
     pub(crate) delivers: Vec<MsgId>,
 }
 
@@ -89,6 +93,7 @@ impl<M> Default for Out<M> {
     fn default() -> Self {
         Out {
             sends: Vec::new(),
+            randoms: Vec::new(),
             delivers: Vec::new(),
         }
     }
@@ -98,6 +103,13 @@ impl<M: Clone> Out<M> {
     /// `pl.Send(to, msg)`: hands `msg` to the point-to-point link towards `to`.
     pub fn send(&mut self, to: Pid, msg: M) {
         self.sends.push((to, msg));
+    }
+    /// `forall q ∈ picktargets(k) do pl.Send(q, msg)`: sends `msg` to `k` distinct processes
+    /// chosen uniformly at random among `among` (all of them if there are at most `k`). The
+    /// runtime explores every choice as a branch weighted by its probability, `1 / C(|among|, k)`,
+    /// so that [`crate::prob`] can compute exact probabilities.
+    pub fn send_random(&mut self, among: PSet, k: u8, msg: M) {
+        self.randoms.push((among, k, msg));
     }
     /// Triggers the algorithm's `Deliver` indication for `m`; recorded in the delivery log.
     pub fn deliver(&mut self, m: MsgId) {
@@ -149,6 +161,16 @@ pub trait Protocol: Clone + Debug + Hash + Eq + Send + Sync + 'static {
         _out: &mut Out<Self::Msg>,
     ) {
     }
+
+    /// Whether `me`'s periodic timer is armed: the runtime then offers a `Tick` step, which is
+    /// obligatory (weak fairness: the timer of a correct process eventually fires). Protocols
+    /// that keep their state graph acyclic arm it a bounded number of times.
+    fn timer_armed(&self, _env: &Env, _st: &Self::State) -> bool {
+        false
+    }
+
+    /// `upon event ⟨Timeout⟩`: the periodic timer fired.
+    fn on_timer(&self, _env: &Env, _me: Pid, _st: &mut Self::State, _out: &mut Out<Self::Msg>) {}
 
     /// Whether the algorithm relies on a failure detector (fail-stop algorithms do).
     fn uses_detector(&self) -> bool {

@@ -7,6 +7,7 @@ use crate::detector::Detector;
 use crate::error::{Error, Result};
 use crate::network::NetKind;
 use crate::params::{ParamSpec, Params, RunSpec, COMMON, DETECTOR};
+use crate::prob::{ProbOptions, ProbReport, Probability};
 use crate::properties::{self, PropMeta};
 use crate::protocol::{Env, Protocol};
 use crate::report::{Report, RunInfo};
@@ -48,6 +49,8 @@ pub trait ModelEntry: Sync {
     fn diagram(&self, spec: &RunSpec, handle: &str, svg: bool) -> Result<String>;
     /// Replays a trace handle and judges the properties at its last state.
     fn replay(&self, spec: &RunSpec, handle: &str) -> Result<Report>;
+    /// Computes the exact probability of each selected property ([`crate::prob`]).
+    fn prob(&self, spec: &RunSpec, opts: &ProbOptions) -> Result<ProbReport>;
     /// Builds the model and serves stateright's Explorer on it (blocks). `ready` is called with
     /// the URL once the model is built and the address is free.
     fn explore(
@@ -86,6 +89,10 @@ impl<P: Protocol> Entry<P> {
         let detector = Detector::parse(params.get("detector")).unwrap_or(Detector::Perfect);
         let proto = (self.build)(&params)?;
         let mut sys = System::new(proto, env, net, detector);
+        if !params.get("loss").is_empty() {
+            let q = crate::prob::Ratio::parse("loss", params.get("loss"))?;
+            sys.loss = (q != crate::prob::Ratio::ZERO).then_some(q);
+        }
         let mut available = properties::broadcast_catalogue::<P>();
         available.extend(sys.proto.extra_properties());
         let names = spec.property_names(info.claims);
@@ -175,6 +182,13 @@ impl<P: Protocol> Builder for Entry<P> {
     fn build(&self, spec: &RunSpec) -> Result<(System<P>, Params)> {
         self.system(spec)
     }
+
+    fn probability(&self, m: &System<P>, opts: &ProbOptions) -> Result<Vec<Probability>> {
+        m.props
+            .iter()
+            .map(|d| crate::prob::probability(m, d, opts))
+            .collect()
+    }
 }
 
 /// What each kind of model entry provides: how to build its model. [`ModelEntry`] (check,
@@ -190,6 +204,14 @@ pub trait Builder: Sync {
     }
     /// Builds the model from `spec`, validating every parameter.
     fn build(&self, spec: &RunSpec) -> Result<(Self::Model, Params)>;
+    /// Exact probabilities of the model's properties; only models with random steps (or whose
+    /// adversary is the only source of branching) implement it.
+    fn probability(&self, _m: &Self::Model, _opts: &ProbOptions) -> Result<Vec<Probability>> {
+        Err(Error::input(format!(
+            "prob works on broadcast models (gossip has random steps); {} is not one",
+            Builder::info(self).name
+        )))
+    }
     /// Checks a built model (default: the state-space search of [`checker::check`]).
     fn check_model(&self, m: &Self::Model, params: &Params, opts: &Options) -> Report {
         check_and_report(m, Builder::info(self), params, opts)
@@ -217,6 +239,18 @@ impl<B: Builder> ModelEntry for B {
     fn replay(&self, spec: &RunSpec, handle: &str) -> Result<Report> {
         let (m, params) = self.build(spec)?;
         replay_report(&m, Builder::info(self), &params, handle)
+    }
+    fn prob(&self, spec: &RunSpec, opts: &ProbOptions) -> Result<ProbReport> {
+        let (m, params) = self.build(spec)?;
+        let results = self.probability(&m, opts)?;
+        let info = Builder::info(self);
+        Ok(ProbReport {
+            model: info.name,
+            title: info.title,
+            source: info.source,
+            params: shown_params(&params),
+            results,
+        })
     }
     fn explore(
         &self,
@@ -247,12 +281,7 @@ fn report_of<M: checker::Spec>(
     opts: &Options,
     outcome: &checker::Outcome<M>,
 ) -> Report {
-    let mut shown: BTreeMap<String, String> = BTreeMap::new();
-    shown.insert("n".into(), params.n.to_string());
-    shown.insert("f".into(), params.f.to_string());
-    for (k, v) in params.values() {
-        shown.insert(k.to_string(), v.clone());
-    }
+    let shown = shown_params(params);
     let run = RunInfo {
         model: info.name,
         title: info.title,
@@ -266,6 +295,17 @@ fn report_of<M: checker::Spec>(
         threads: opts.threads,
     };
     Report::new(m, run, outcome)
+}
+
+/// `n`, `f` and every parameter value, for reports.
+fn shown_params(params: &Params) -> BTreeMap<String, String> {
+    let mut shown: BTreeMap<String, String> = BTreeMap::new();
+    shown.insert("n".into(), params.n.to_string());
+    shown.insert("f".into(), params.f.to_string());
+    for (k, v) in params.values() {
+        shown.insert(k.to_string(), v.clone());
+    }
+    shown
 }
 
 /// Every model, in `list` order.
@@ -295,6 +335,12 @@ pub fn all() -> Vec<&'static dyn ModelEntry> {
         &delivery::AT_LEAST_ONCE,
         &delivery::EXACTLY_ONCE,
         &heartbeat_fd::ENTRY,
+        &eager_gossip::ENTRY,
+        &flood::ENTRY,
+        &random_walk::ENTRY,
+        &lazy_push_gossip::ENTRY,
+        &pull_gossip::ENTRY,
+        &anti_entropy::ENTRY,
     ]
 }
 

@@ -14,6 +14,21 @@
 //!   discarded.
 //! - **Detect**: the failure detector tells a correct process that some process crashed (see
 //!   [`crate::detector`]).
+//! - **Tick**: the periodic timer of a correct process fires (protocols with
+//!   [`Protocol::timer_armed`]); obligatory, like a delivery.
+//! - **Choose** (a *chance* step): a handler asked to send to `k` random targets
+//!   ([`Out::send_random`]); the next step picks them. Every `k`-subset is a branch of
+//!   probability `1 / C(|among|, k)`. While a choice is pending nothing else happens, so the
+//!   choice belongs to the handler's atomic step.
+//! - **Lose** (a *chance* outcome, with `loss = q`): a fair-loss link drops the message instead
+//!   of delivering it. Delivering and losing an in-flight message are the two outcomes of one
+//!   scheduler decision, of probability `1 − q` and `q`.
+//!
+//! Scheduling, crashes and the failure detector are *nondeterministic* (an adversary picks);
+//! random targets and losses are *probabilistic*. The checker treats both as branches (a
+//! counterexample may use either); [`crate::prob`] tells them apart (via
+//! [`crate::prob::Stochastic`]) and computes exact probabilities, minimised and maximised over
+//! the adversary's choices.
 //!
 //! # Fail-silent loss
 //! The network is reliable between correct processes only. After its sender crashed, an in-flight
@@ -43,6 +58,18 @@ pub struct System<P: Protocol> {
     /// Record each broadcast's causal past in the history (needed by CRB5 only; it is off
     /// otherwise so that it cannot split states).
     pub track_causality: bool,
+    /// Fair-loss links: each in-flight message is lost with this probability instead of being
+    /// delivered (`None`: reliable links between correct processes).
+    pub loss: Option<crate::prob::Ratio>,
+}
+
+/// A random send a handler asked for that the next (chance) step resolves.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Pending<M> {
+    pub p: Pid,
+    pub among: PSet,
+    pub k: u8,
+    pub msg: M,
 }
 
 /// A global state: every process's local state, the network, and the ghost history.
@@ -50,6 +77,8 @@ pub struct System<P: Protocol> {
 pub struct SysState<P: Protocol> {
     pub procs: Vec<P::State>,
     pub net: Vec<Envelope<P::Msg>>,
+    /// Random sends not yet resolved (empty except right after a handler asked for one).
+    pub pending: Vec<Pending<P::Msg>>,
     pub hist: History,
 }
 
@@ -71,6 +100,12 @@ pub enum Action<M> {
     Crash { p: Pid },
     /// The failure detector of `p` reports `q` as crashed.
     Detect { p: Pid, q: Pid },
+    /// The periodic timer of `p` fires.
+    Tick { p: Pid },
+    /// Chance: `p`'s pending random send goes to `targets`, one of `of` equally likely choices.
+    Choose { p: Pid, targets: PSet, of: u32 },
+    /// Chance (fair-loss links): the in-flight message at `idx` is lost.
+    Lose { idx: u16, src: Pid, dst: Pid, msg: M },
 }
 
 impl<P: Protocol> System<P> {
@@ -83,6 +118,7 @@ impl<P: Protocol> System<P> {
             detector,
             props: Vec::new(),
             track_causality: false,
+            loss: None,
         }
     }
 
@@ -95,12 +131,31 @@ impl<P: Protocol> System<P> {
     /// process) and deliveries (appended to the delivery log).
     fn apply(&self, t: &mut SysState<P>, me: Pid, out: Out<P::Msg>) {
         for (to, msg) in out.sends {
-            if !t.hist.crashed.contains(to) {
-                self.net.push(&mut t.net, me, to, msg);
+            self.send(t, me, to, msg);
+        }
+        for (among, k, msg) in out.randoms {
+            if among.len() <= k as usize {
+                // No choice to make: every candidate is a target.
+                for to in among.iter() {
+                    self.send(t, me, to, msg.clone());
+                }
+            } else {
+                t.pending.push(Pending {
+                    p: me,
+                    among,
+                    k,
+                    msg,
+                });
             }
         }
         self.net.canonicalize(&mut t.net);
         t.hist.log[me as usize].extend(out.delivers);
+    }
+
+    fn send(&self, t: &mut SysState<P>, me: Pid, to: Pid, msg: P::Msg) {
+        if !t.hist.crashed.contains(to) {
+            self.net.push(&mut t.net, me, to, msg);
+        }
     }
 
     /// No obligatory step is left: every correct broadcaster is done, every message from a
@@ -110,6 +165,9 @@ impl<P: Protocol> System<P> {
     pub fn quiescent(&self, s: &SysState<P>) -> bool {
         let alive = self.alive(s);
         let h = &s.hist;
+        if !s.pending.is_empty() {
+            return false;
+        }
         if alive
             .iter()
             .any(|p| h.next_broadcast(p, self.env.quota[p as usize]).is_some())
@@ -117,6 +175,12 @@ impl<P: Protocol> System<P> {
             return false;
         }
         if s.net.iter().any(|e| alive.contains(e.src)) {
+            return false;
+        }
+        if alive
+            .iter()
+            .any(|p| self.proto.timer_armed(&self.env, &s.procs[p as usize]))
+        {
             return false;
         }
         if let Some(d) = self.detector {
@@ -157,6 +221,18 @@ impl<P: Protocol> System<P> {
                     format!("failure detector falsely tells p{p}: p{q} crashed (p{q} is alive)")
                 }
             }
+            Action::Tick { p } => format!("p{p}'s timer fires"),
+            Action::Choose { p, targets, of } => {
+                let among = prev.pending.first().map_or(PSet::EMPTY, |x| x.among);
+                format!(
+                    "p{p} picks {} at random among {among:?} (probability 1/{of})",
+                    names(*targets)
+                )
+            }
+            Action::Lose { src, dst, msg, .. } => {
+                let q = self.loss.map_or_else(String::new, |q| format!(" (probability {q})"));
+                format!("the link loses {msg:?} p{src}→p{dst}{q}")
+            }
         }
     }
 
@@ -184,6 +260,9 @@ impl<P: Protocol> System<P> {
                 } else {
                     pool.remove(i);
                 }
+            }
+            Action::Lose { idx, .. } => {
+                pool.remove(*idx as usize);
             }
             Action::Crash { p } => {
                 let dropped = pool.iter().filter(|e| e.dst == *p).count();
@@ -262,6 +341,7 @@ impl<P: Protocol> stateright::Model for System<P> {
                 .map(|p| self.proto.init(&self.env, p))
                 .collect(),
             net: Vec::new(),
+            pending: Vec::new(),
             hist: History::with_causality(
                 self.env.n,
                 self.detector.is_some(),
@@ -271,6 +351,15 @@ impl<P: Protocol> stateright::Model for System<P> {
     }
 
     fn actions(&self, s: &SysState<P>, actions: &mut Vec<Action<P::Msg>>) {
+        // A pending random send is resolved before anything else (chance step).
+        if let Some(x) = s.pending.first() {
+            let choices = x.among.subsets(x.k as usize);
+            let of = choices.len() as u32;
+            for targets in choices {
+                actions.push(Action::Choose { p: x.p, targets, of });
+            }
+            return;
+        }
         let alive = self.alive(s);
         let h = &s.hist;
         // upon event <Broadcast | m> (the application's choice of when).
@@ -295,6 +384,14 @@ impl<P: Protocol> stateright::Model for System<P> {
                     msg: e.msg.clone(),
                     keep_copy: false,
                 });
+                if self.loss.is_some() {
+                    actions.push(Action::Lose {
+                        idx: i as u16,
+                        src: e.src,
+                        dst: e.dst,
+                        msg: e.msg.clone(),
+                    });
+                }
                 if e.copies > 0 {
                     actions.push(Action::Deliver {
                         idx: i as u16,
@@ -304,6 +401,12 @@ impl<P: Protocol> stateright::Model for System<P> {
                         keep_copy: true,
                     });
                 }
+            }
+        }
+        // Periodic timers of correct processes.
+        for p in alive.iter() {
+            if self.proto.timer_armed(&self.env, &s.procs[p as usize]) {
+                actions.push(Action::Tick { p });
             }
         }
         // Failure detector output.
@@ -362,6 +465,22 @@ impl<P: Protocol> stateright::Model for System<P> {
                     .on_crash(env, p, &mut t.procs[p as usize], q, &mut out);
                 self.apply(&mut t, p, out);
             }
+            Action::Tick { p } => {
+                let mut out = Out::default();
+                self.proto
+                    .on_timer(env, p, &mut t.procs[p as usize], &mut out);
+                self.apply(&mut t, p, out);
+            }
+            Action::Choose { p, targets, .. } => {
+                let x = t.pending.remove(0);
+                for to in targets.iter() {
+                    self.send(&mut t, p, to, x.msg.clone());
+                }
+                self.net.canonicalize(&mut t.net);
+            }
+            Action::Lose { idx, .. } => {
+                t.net.remove(idx as usize);
+            }
         }
         Some(t)
     }
@@ -372,6 +491,11 @@ impl<P: Protocol> stateright::Model for System<P> {
             Action::Deliver { src, dst, msg, .. } => format!("p{src}→p{dst}: {msg:?}"),
             Action::Crash { p } => format!("p{p} crashes"),
             Action::Detect { p, q } => format!("detector tells p{p}: p{q} crashed"),
+            Action::Tick { p } => format!("p{p} timer"),
+            Action::Choose { p, targets, of } => {
+                format!("p{p} picks {} (1/{of})", names(*targets))
+            }
+            Action::Lose { src, dst, msg, .. } => format!("lost p{src}→p{dst}: {msg:?}"),
         }
     }
 
@@ -401,6 +525,13 @@ impl<P: Protocol> fmt::Debug for SysState<P> {
                 write!(f, "; detected {s:?}")?;
             }
             writeln!(f)?;
+        }
+        for x in &self.pending {
+            writeln!(
+                f,
+                "p{} is picking {} target(s) among {:?} for {:?}",
+                x.p, x.k, x.among, x.msg
+            )?;
         }
         if self.net.is_empty() {
             write!(f, "in flight: none")
@@ -462,6 +593,20 @@ impl<P: Protocol> crate::checker::Spec for System<P> {
                 at: *p,
                 text: format!("detector: p{q} crashed"),
             }),
+            Action::Tick { p } => ev.push(Event::Note {
+                at: *p,
+                text: "timer".into(),
+            }),
+            Action::Choose { p, targets, .. } => ev.push(Event::Note {
+                at: *p,
+                text: format!("picks {}", names(*targets)),
+            }),
+            Action::Lose { src, dst, msg, .. } => ev.push(Event::Msg {
+                from: *src,
+                to: *dst,
+                label: format!("{msg:?}"),
+                lost: true,
+            }),
         }
         for p in self.env.procs() {
             let (b, after) = (&prev.hist.log[p as usize], &next.hist.log[p as usize]);
@@ -492,5 +637,40 @@ impl<P: Protocol> crate::checker::Spec for System<P> {
     fn liveness_method(&self) -> &'static str {
         "terminal-state: judged at quiescent states (no obligatory step left); sound because \
          the state graph is acyclic"
+    }
+}
+
+/// `p1, p3`.
+fn names(s: PSet) -> String {
+    let v: Vec<String> = s.iter().map(|p| format!("p{p}")).collect();
+    v.join(", ")
+}
+
+/// Random targets and lost messages are chance steps; everything else is the adversary's.
+impl<P: Protocol> crate::prob::Stochastic for System<P> {
+    fn chance(&self, _s: &SysState<P>, a: &Action<P::Msg>) -> crate::prob::Chance {
+        use crate::prob::{Chance, Ratio};
+        match a {
+            Action::Choose { of, .. } => Chance::Random {
+                group: u32::MAX,
+                p: Ratio::new(1, u64::from(*of)),
+            },
+            Action::Deliver {
+                idx,
+                keep_copy: false,
+                ..
+            } => match self.loss {
+                Some(q) => Chance::Random {
+                    group: u32::from(*idx),
+                    p: q.complement(),
+                },
+                None => Chance::Choice,
+            },
+            Action::Lose { idx, .. } => Chance::Random {
+                group: u32::from(*idx),
+                p: self.loss.unwrap_or(Ratio::ONE),
+            },
+            _ => Chance::Choice,
+        }
     }
 }

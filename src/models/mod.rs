@@ -2,20 +2,26 @@
 //! pseudo-code event it implements.
 
 pub mod all_ack_urb;
+pub mod anti_entropy;
 pub mod beb;
 pub mod causal_no_waiting;
 pub mod causal_waiting;
 pub mod delivery;
+pub mod eager_gossip;
 pub mod eager_rb;
 pub mod fifo;
 pub mod fifo_total_order;
+pub mod flood;
 pub mod heartbeat_fd;
 pub mod isis_total_order;
+pub mod lazy_push_gossip;
 pub mod lazy_rb;
 pub mod links;
 pub mod majority_ack_urb;
 pub mod majority_consensus;
 pub mod om;
+pub mod pull_gossip;
+pub mod random_walk;
 pub mod sequencer_total_order;
 pub mod sm;
 pub mod sync_fail_stop_rb;
