@@ -63,6 +63,23 @@ enum Command {
     ///
     /// Example: broadcheck prob eager-gossip --n 3 --param fanout=1   (prints 1/2)
     Prob(ProbArgs),
+    /// Monte Carlo simulation of push gossip at scale (e.g. n = 10000): seeded, reproducible,
+    /// with a confidence interval.
+    ///
+    /// Example: broadcheck simulate eager-gossip --n 10000 --param fanout=10 --runs 1000
+    Simulate(SimulateArgs),
+    /// Fanout sweep: simulated P(every process delivers) for each fanout t, beside the
+    /// asymptote exp(-e^-c) with c = t - ln N; writes an SVG chart and a CSV table.
+    ///
+    /// Example: broadcheck sweep --n 1000 --svg sweep.svg --csv sweep.csv
+    Sweep(SweepArgs),
+    /// Build an overlay (partial views) and print its metrics: connectivity, accuracy after
+    /// crashes, diameter, average shortest path, clustering, degree distribution.
+    ///
+    /// Exit code 1 if the connectivity invariant fails.
+    ///
+    /// Example: broadcheck overlay --n 1000 --overlay cyclon:8:1 --crash 100
+    Overlay(OverlayArgs),
     /// Print a counterexample again from its replay handle (printed under every trace).
     Replay(ReplayArgs),
     /// Serve stateright's web Explorer on a model (loopback only by default).
@@ -137,6 +154,81 @@ struct ProbArgs {
     /// Stop after this many seconds; the result is then an interval.
     #[arg(long)]
     timeout: Option<f64>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+/// Settings shared by `simulate` and `sweep`.
+#[derive(Args, Debug)]
+struct SimArgs {
+    /// Number of processes.
+    #[arg(long, default_value_t = 1000)]
+    n: u32,
+    /// Processes crashed from the start (chosen at random, never the source p0).
+    #[arg(long, default_value_t = 0)]
+    f: u32,
+    /// A model parameter, e.g. --param loss=0.1 (repeatable).
+    #[arg(long = "param", short = 'p', value_name = "KEY=VALUE")]
+    params: Vec<String>,
+    /// Independent runs (per fanout, for sweep).
+    #[arg(long, default_value_t = 1000)]
+    runs: u64,
+    /// Seed of the random number generator: the same seed gives the same result.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Confidence level of the interval.
+    #[arg(long, default_value_t = 0.95)]
+    confidence: f64,
+    /// Worker threads (default: the number of cores); results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Args, Debug)]
+struct SimulateArgs {
+    /// eager-gossip, flood or random-walk.
+    model: String,
+    #[command(flatten)]
+    sim: SimArgs,
+}
+
+#[derive(Args, Debug)]
+struct SweepArgs {
+    /// eager-gossip (or another push model with a fanout).
+    #[arg(long, default_value = "eager-gossip")]
+    model: String,
+    /// Fanouts to simulate: FROM..TO or a comma-separated list (default: ln N - 3 to ln N + 4).
+    #[arg(long)]
+    fanouts: Option<String>,
+    /// Write the chart here (SVG).
+    #[arg(long, value_name = "FILE")]
+    svg: Option<PathBuf>,
+    /// Write the table here (CSV).
+    #[arg(long, value_name = "FILE")]
+    csv: Option<PathBuf>,
+    #[command(flatten)]
+    sim: SimArgs,
+}
+
+#[derive(Args, Debug)]
+struct OverlayArgs {
+    /// Number of processes.
+    #[arg(long, default_value_t = 1000)]
+    n: u32,
+    /// full | ring:K | kout:K:SEED | cyclon:K:SEED[:ROUNDS].
+    #[arg(long)]
+    overlay: String,
+    /// Crash this many random processes, then measure again.
+    #[arg(long, default_value_t = 0)]
+    crash: u32,
+    /// Cyclon rounds run after the crashes (dead neighbours are dropped when contacted).
+    #[arg(long, default_value_t = 20)]
+    repair: u32,
+    /// Seed for choosing who crashes and for Cyclon's choices after the crashes.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
 }
@@ -256,6 +348,9 @@ fn run(cli: Cli) -> Result<i32> {
             jobs,
         } => verify_cmd(paths, format, junit, jobs),
         Command::Prob(args) => prob(args),
+        Command::Simulate(args) => simulate(args),
+        Command::Sweep(args) => sweep(args),
+        Command::Overlay(args) => overlay(args),
         Command::Replay(args) => replay(args),
         Command::Explore(args) => explore(args),
     }
@@ -265,6 +360,15 @@ fn prob(a: ProbArgs) -> Result<i32> {
     let (entry, mut spec, _) = resolve(&a.target)?;
     if a.target.properties.is_empty() {
         spec.properties = vec!["PRB4".into()];
+    }
+    if let Some(w) = spec
+        .properties
+        .iter()
+        .find(|p| broadcheck::properties::is_witness_key(p))
+    {
+        return Err(Error::input(format!(
+            "'{w}' is a reachability witness, not a property of runs; prob needs a safety or liveness property"
+        )));
     }
     let opts = broadcheck::prob::ProbOptions {
         max_states: a.max_states,
@@ -279,6 +383,133 @@ fn prob(a: ProbArgs) -> Result<i32> {
         Format::Json => json(&report.to_json())?,
     });
     Ok(0)
+}
+
+/// The simulation configuration of `model` from the shared arguments.
+fn sim_config(model: &str, a: &SimArgs) -> Result<broadcheck::sim::SimConfig> {
+    let entry = registry::find(model)?;
+    let mut spec = RunSpec::default();
+    spec.add_params(&a.params)?;
+    broadcheck::sim::SimConfig::new(model, a.n, a.f, &spec.params, &entry.params())
+}
+
+fn threads(t: Option<usize>) -> Result<usize> {
+    match t {
+        Some(0) => Err(Error::input("--threads must be at least 1")),
+        Some(t) => Ok(t),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
+}
+
+fn simulate(a: SimulateArgs) -> Result<i32> {
+    let cfg = sim_config(&a.model, &a.sim)?;
+    let s = &a.sim;
+    let est = broadcheck::sim::simulate(&cfg, s.runs, s.seed, s.confidence, threads(s.threads)?)?;
+    out(&match s.format {
+        Format::Text => est.to_text(&cfg),
+        Format::Json => json(&est)?,
+    });
+    Ok(0)
+}
+
+/// `3..9` or `3,5,8`.
+fn parse_fanouts(text: &str) -> Result<Vec<u32>> {
+    let bad = || {
+        Error::input(format!(
+            "--fanouts must be FROM..TO or a list like 3,5,8 (got '{text}')"
+        ))
+    };
+    if let Some((a, b)) = text.split_once("..") {
+        let a: u32 = a.trim().parse().map_err(|_| bad())?;
+        let b: u32 = b.trim().parse().map_err(|_| bad())?;
+        if a == 0 || a > b {
+            return Err(bad());
+        }
+        Ok((a..=b).collect())
+    } else {
+        text.split(',')
+            .map(|x| x.trim().parse::<u32>().map_err(|_| bad()))
+            .collect()
+    }
+}
+
+fn sweep(a: SweepArgs) -> Result<i32> {
+    if a.sim
+        .params
+        .iter()
+        .any(|p| p.trim_start().starts_with("fanout"))
+    {
+        return Err(Error::input(
+            "sweep varies the fanout itself; use --fanouts",
+        ));
+    }
+    let base = sim_config(&a.model, &a.sim)?;
+    if a.model != "eager-gossip" {
+        return Err(Error::input(format!(
+            "sweep varies the fanout of eager-gossip (got '{}')",
+            a.model
+        )));
+    }
+    let ln_n = f64::from(a.sim.n).ln();
+    let fanouts = match &a.fanouts {
+        Some(t) => parse_fanouts(t)?,
+        None => {
+            let mid = ln_n.round() as i64;
+            ((mid - 3).max(1)..=(mid + 4).min(i64::from(a.sim.n) - 1))
+                .map(|t| t as u32)
+                .collect()
+        }
+    };
+    let s = &a.sim;
+    let rows = broadcheck::sim::sweep(
+        &base,
+        &fanouts,
+        s.runs,
+        s.seed,
+        s.confidence,
+        threads(s.threads)?,
+    )?;
+    let title = format!(
+        "{}: P(all {} processes deliver) vs fanout ({} runs each, seed {})",
+        a.model, s.n, s.runs, s.seed
+    );
+    if let Some(path) = &a.svg {
+        std::fs::write(path, broadcheck::plot::sweep_svg(&title, s.n, &rows))
+            .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;
+    }
+    let csv = broadcheck::sim::sweep_csv(&rows);
+    if let Some(path) = &a.csv {
+        std::fs::write(path, &csv)
+            .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;
+    }
+    out(&match s.format {
+        Format::Json => json(&rows)?,
+        Format::Text => {
+            let mut t = format!("{title}\nln N = {ln_n:.4}\n");
+            t += &format!(
+                "{:>6}  {:>7}  {:>9}  {:>21}  {:>10}\n",
+                "fanout", "c", "P sim", "confidence interval", "exp(-e^-c)"
+            );
+            for r in &rows {
+                t += &format!(
+                    "{:>6}  {:>7.3}  {:>9.4}  [{:>8.4}, {:>8.4}]  {:>10.4}\n",
+                    r.fanout, r.c, r.p_hat, r.ci_low, r.ci_high, r.asymptotic
+                );
+            }
+            t
+        }
+    });
+    Ok(0)
+}
+
+fn overlay(a: OverlayArgs) -> Result<i32> {
+    let spec = broadcheck::overlay::OverlaySpec::parse(&a.overlay)?;
+    let r = broadcheck::overlay::measure(&spec, &a.overlay, a.n, a.crash, a.repair, a.seed)?;
+    out(&match a.format {
+        Format::Text => r.to_text(),
+        Format::Json => json(&r)?,
+    });
+    Ok(if r.connected() { 0 } else { 1 })
 }
 
 fn replay(a: ReplayArgs) -> Result<i32> {

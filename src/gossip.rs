@@ -82,14 +82,7 @@ impl Peers {
     }
 
     /// `picktargets(k)` then send: `msg` to `k` random peers of `me`, never to `avoid`.
-    pub fn gossip<M: Clone>(
-        &self,
-        out: &mut Out<M>,
-        me: Pid,
-        avoid: Option<Pid>,
-        k: u8,
-        msg: M,
-    ) {
+    pub fn gossip<M: Clone>(&self, out: &mut Out<M>, me: Pid, avoid: Option<Pid>, k: u8, msg: M) {
         let mut among = self.views[me as usize];
         if let Some(a) = avoid {
             among.remove(a);
@@ -100,16 +93,12 @@ impl Peers {
 
 /// The `fanout` parameter, `1 ≤ t ≤ n − 1`.
 pub fn fanout(p: &Params) -> Result<u8> {
-    let hi = u32::from(p.n.saturating_sub(1)).max(1);
-    Ok(p.get_int("fanout", 1, hi)? as u8)
+    Ok(parse_fanout(p.get("fanout"), u32::from(p.n))? as u8)
 }
 
 /// The `ttl` parameter: `None` for no limit.
 pub fn ttl(p: &Params) -> Result<Option<u8>> {
-    match p.get("ttl") {
-        "none" | "" => Ok(None),
-        _ => Ok(Some(p.get_int("ttl", 1, 16)? as u8)),
-    }
+    Ok(parse_ttl(p.get("ttl"), 16)?.map(|r| r as u8))
 }
 
 /// The `rounds` parameter.
@@ -117,11 +106,40 @@ pub fn rounds(p: &Params) -> Result<u8> {
     Ok(p.get_int("rounds", 1, 8)? as u8)
 }
 
-/// A boolean parameter.
+/// A boolean parameter (absent = false).
 pub fn flag(p: &Params, key: &str) -> Result<bool> {
-    match p.get(key) {
+    parse_flag(key, p.get(key))
+}
+
+/// `fanout` for `n` processes.
+pub fn parse_fanout(v: &str, n: u32) -> Result<u32> {
+    let hi = n.saturating_sub(1).max(1);
+    match v.trim().parse::<u32>() {
+        Ok(t) if (1..=hi).contains(&t) => Ok(t),
+        _ => Err(Error::input(format!(
+            "parameter fanout must be an integer between 1 and {hi} (n - 1) (got '{v}')"
+        ))),
+    }
+}
+
+/// `ttl`: `none` (or absent) or `1..=max`.
+pub fn parse_ttl(v: &str, max: u32) -> Result<Option<u32>> {
+    match v.trim() {
+        "none" | "" => Ok(None),
+        t => match t.parse::<u32>() {
+            Ok(r) if (1..=max).contains(&r) => Ok(Some(r)),
+            _ => Err(Error::input(format!(
+                "parameter ttl must be 'none' or an integer between 1 and {max} (got '{v}')"
+            ))),
+        },
+    }
+}
+
+/// `true` / `false` (absent = false).
+pub fn parse_flag(key: &str, v: &str) -> Result<bool> {
+    match v {
         "true" => Ok(true),
-        "false" => Ok(false),
+        "false" | "" => Ok(false),
         v => Err(Error::input(format!(
             "parameter {key} must be true or false (got '{v}')"
         ))),

@@ -25,6 +25,7 @@ pub mod models;
 pub mod network;
 pub mod overlay;
 pub mod params;
+pub mod plot;
 pub mod prob;
 pub mod properties;
 pub mod protocol;
@@ -32,6 +33,7 @@ pub mod registry;
 pub mod report;
 pub mod rng;
 pub mod rounds;
+pub mod sim;
 pub mod system;
 pub mod verify;
 

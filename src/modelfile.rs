@@ -21,6 +21,14 @@
 //! "BEB1" = "holds"
 //! ```
 //!
+//! Models with random steps can also pin exact probabilities (see `broadcheck prob`):
+//!
+//! ```toml
+//! [expect.probability]
+//! "PRB4" = "1/2"          # the same under every scheduler
+//! # "PRB4" = "0..15/16"   # worst and best scheduler
+//! ```
+//!
 //! Property keys are IDs or names from the catalogue; a liveness property's witness can be
 //! pinned as `"RB4 witness"`. An unpinned witness is expected `witnessed` whenever its property
 //! is expected to hold, so a vacuous pass is a mismatch.
@@ -66,6 +74,24 @@ pub struct SearchCfg {
 pub struct Expect {
     pub unique_states: Option<usize>,
     pub properties: BTreeMap<String, String>,
+    /// Exact probabilities (`broadcheck prob`): `"PRB4" = "1/2"` when every scheduler gives the
+    /// same value, `"PRB4" = "0..15/16"` for the worst and best scheduler.
+    #[serde(default)]
+    pub probability: BTreeMap<String, String>,
+}
+
+/// Parses a pinned probability: `1/2` or `MIN..MAX`.
+pub fn parse_pinned(s: &str) -> Option<(num_rational::BigRational, num_rational::BigRational)> {
+    match s.split_once("..") {
+        Some((a, b)) => {
+            let (a, b) = (crate::prob::parse_exact(a)?, crate::prob::parse_exact(b)?);
+            (a < b).then_some((a, b))
+        }
+        None => {
+            let a = crate::prob::parse_exact(s)?;
+            Some((a.clone(), a))
+        }
+    }
 }
 
 impl ModelFile {
@@ -90,6 +116,14 @@ impl ModelFile {
                 return Err(Error::File {
                     path: shown,
                     msg: format!("expected status of '{k}' must be holds, violated, witnessed, unreachable or unknown (got '{v}')"),
+                });
+            }
+        }
+        for (k, v) in &mf.expect.probability {
+            if parse_pinned(v).is_none() {
+                return Err(Error::File {
+                    path: shown,
+                    msg: format!("expected probability of '{k}' must be a fraction in [0, 1] like 1/2, or MIN..MAX (got '{v}')"),
                 });
             }
         }
@@ -119,6 +153,25 @@ impl ModelFile {
             f: Some(self.f),
             params,
             properties,
+        })
+    }
+
+    /// The run of the `[expect.probability]` checks: the same model, those properties.
+    pub fn prob_spec(&self) -> Result<RunSpec> {
+        let mut spec = self.run_spec()?;
+        spec.properties = self.expect.probability.keys().cloned().collect();
+        Ok(spec)
+    }
+
+    /// Bounds of the probability computation (the `[search]` bounds that apply to it).
+    pub fn prob_options(&self) -> Result<crate::prob::ProbOptions> {
+        Ok(crate::prob::ProbOptions {
+            max_states: self.search.max_states,
+            timeout: self
+                .search
+                .timeout
+                .map(|t| seconds("search.timeout", t))
+                .transpose()?,
         })
     }
 

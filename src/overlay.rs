@@ -127,7 +127,9 @@ impl OverlaySpec {
 impl Overlay {
     pub fn ring(n: u32, k: u32) -> Overlay {
         Overlay {
-            views: (0..n).map(|p| (1..=k).map(|d| (p + d) % n).collect()).collect(),
+            views: (0..n)
+                .map(|p| (1..=k).map(|d| (p + d) % n).collect())
+                .collect(),
         }
     }
 
@@ -280,7 +282,10 @@ impl Overlay {
             .map(|&d| (f64::from(d) - mean_in).powi(2))
             .sum::<f64>()
             / ins.len().max(1) as f64;
-        let outs: Vec<usize> = alive.iter().map(|&p| self.views[p as usize].len()).collect();
+        let outs: Vec<usize> = alive
+            .iter()
+            .map(|&p| self.views[p as usize].len())
+            .collect();
         Metrics {
             processes: n,
             correct: alive.len(),
@@ -374,12 +379,12 @@ impl Metrics {
             }
         );
         let _ = writeln!(s, "  accuracy:                 {:.4}", self.accuracy);
+        let _ = writeln!(s, "  diameter:                 {} ({paths})", self.diameter);
         let _ = writeln!(
             s,
-            "  diameter:                 {} ({paths})",
-            self.diameter
+            "  average shortest path:    {:.3}",
+            self.avg_shortest_path
         );
-        let _ = writeln!(s, "  average shortest path:    {:.3}", self.avg_shortest_path);
         let _ = writeln!(s, "  clustering coefficient:   {:.4}", self.clustering);
         let _ = writeln!(
             s,
@@ -448,12 +453,11 @@ impl<'r> Cyclon<'r> {
         for _ in 0..rounds {
             let len = order.len();
             self.rng.pick(&mut order, len);
-            for i in 0..n {
-                let p = order[i] as usize;
-                if crashed.get(p).copied().unwrap_or(false) {
+            for &p in &order {
+                if crashed.get(p as usize).copied().unwrap_or(false) {
                     continue;
                 }
-                self.shuffle_once(p, crashed);
+                self.shuffle_once(p as usize, crashed);
             }
         }
     }

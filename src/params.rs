@@ -83,6 +83,35 @@ impl RunSpec {
     }
 }
 
+/// Checks every key of `raw` against `specs` (and enumerated values), then fills defaults.
+pub fn resolve_values(
+    model: &str,
+    raw: &BTreeMap<String, String>,
+    specs: &[&ParamSpec],
+) -> Result<BTreeMap<&'static str, String>> {
+    let mut values = BTreeMap::new();
+    for (k, v) in raw {
+        let spec = specs.iter().find(|s| s.key == k).ok_or_else(|| {
+            let known: Vec<&str> = specs.iter().map(|s| s.key).collect();
+            Error::input(format!(
+                "model {model} has no parameter '{k}' (known: n, f, {})",
+                known.join(", ")
+            ))
+        })?;
+        if !spec.values.is_empty() && !spec.values.contains(&v.as_str()) {
+            return Err(Error::input(format!(
+                "parameter {k} must be one of {} (got '{v}')",
+                spec.values.join(", ")
+            )));
+        }
+        values.insert(spec.key, v.clone());
+    }
+    for s in specs {
+        values.entry(s.key).or_insert_with(|| s.default.to_string());
+    }
+    Ok(values)
+}
+
 /// Validated parameter values, defaults filled in.
 #[derive(Clone, Debug)]
 pub struct Params {
@@ -110,26 +139,7 @@ impl Params {
                 "f = {f} exceeds n = {n}: at most n processes can crash"
             )));
         }
-        let mut values = BTreeMap::new();
-        for (k, v) in raw {
-            let spec = specs.iter().find(|s| s.key == k).ok_or_else(|| {
-                let known: Vec<&str> = specs.iter().map(|s| s.key).collect();
-                Error::input(format!(
-                    "model {model} has no parameter '{k}' (known: n, f, {})",
-                    known.join(", ")
-                ))
-            })?;
-            if !spec.values.is_empty() && !spec.values.contains(&v.as_str()) {
-                return Err(Error::input(format!(
-                    "parameter {k} must be one of {} (got '{v}')",
-                    spec.values.join(", ")
-                )));
-            }
-            values.insert(spec.key, v.clone());
-        }
-        for s in specs {
-            values.entry(s.key).or_insert_with(|| s.default.to_string());
-        }
+        let values = resolve_values(model, raw, specs)?;
         Ok(Params {
             n: n as u8,
             f: f as u8,

@@ -95,6 +95,9 @@ impl Ratio {
             ))
         };
         let t = s.trim();
+        if t.is_empty() || t == "." {
+            return Err(bad());
+        }
         let r = if let Some((a, b)) = t.split_once('/') {
             let a: u64 = a.trim().parse().map_err(|_| bad())?;
             let b: u64 = b.trim().parse().map_err(|_| bad())?;
@@ -197,7 +200,11 @@ impl ProbReport {
     pub fn to_text(&self) -> String {
         use std::fmt::Write as _;
         let mut s = format!("{} — {} ({})\n", self.model, self.title, self.source);
-        let params: Vec<String> = self.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let params: Vec<String> = self
+            .params
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         let _ = writeln!(s, "parameters: {}", params.join(" "));
         for r in &self.results {
             let name = r.meta.name;
@@ -286,7 +293,9 @@ pub fn fraction(r: &BigRational) -> String {
 /// The decimal expansion of `r ∈ [0, 1]`, rounded to `digits` places.
 pub fn decimal(r: &BigRational, digits: u32) -> String {
     let scale = BigInt::from(10u32).pow(digits);
-    let scaled = (r * BigRational::from_integer(scale.clone())).round().to_integer();
+    let scaled = (r * BigRational::from_integer(scale.clone()))
+        .round()
+        .to_integer();
     let int = &scaled / &scale;
     let frac = (&scaled % &scale).abs();
     format!(
@@ -373,7 +382,9 @@ pub fn probability<M: Stochastic>(
                 memo.insert(fp, (zero.clone(), zero.clone()));
                 return Ok(());
             }
-            let cut = opts.max_states.is_some_and(|x| memo.len() + stack.len() >= x)
+            let cut = opts
+                .max_states
+                .is_some_and(|x| memo.len() + stack.len() >= x)
                 || opts.timeout.is_some_and(|t| start.elapsed() >= t);
             if cut {
                 exhaustive = false;
@@ -541,13 +552,79 @@ mod tests {
         }
     }
 
+    /// Dropping ignored messages (a bisimulation quotient) must not change any probability.
+    #[test]
+    fn dropping_ignored_messages_preserves_probabilities() {
+        use crate::params::RunSpec;
+        use crate::protocol::Protocol;
+        use crate::registry::Entry;
+        fn both<P: Protocol>(e: &Entry<P>, n: u32, f: u32, kv: &[(&str, &str)]) {
+            let spec = RunSpec {
+                model: e.info.name.into(),
+                n: Some(n),
+                f: Some(f),
+                params: kv
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                properties: vec!["PRB4".into(), "PRB2".into()],
+            };
+            let (mut m, _) = e.system(&spec).unwrap();
+            let opts = ProbOptions::default();
+            let full: Vec<_> = m
+                .props
+                .iter()
+                .map(|d| probability(&m, d, &opts).unwrap())
+                .collect();
+            m.drop_ignored = true;
+            let reduced: Vec<_> = m
+                .props
+                .iter()
+                .map(|d| probability(&m, d, &opts).unwrap())
+                .collect();
+            for (a, b) in full.iter().zip(&reduced) {
+                assert_eq!(
+                    (&a.min, &a.max),
+                    (&b.min, &b.max),
+                    "{} {kv:?} {}",
+                    e.info.name,
+                    a.meta.id
+                );
+                assert!(
+                    b.states < a.states || a.states < 20,
+                    "{} {kv:?}",
+                    e.info.name
+                );
+            }
+        }
+        use crate::models::*;
+        both(&eager_gossip::ENTRY, 4, 0, &[("fanout", "2")]);
+        both(&eager_gossip::ENTRY, 4, 1, &[("fanout", "1"), ("ttl", "2")]);
+        both(
+            &eager_gossip::ENTRY,
+            4,
+            0,
+            &[("fanout", "1"), ("exclude_sender", "true"), ("loss", "1/3")],
+        );
+        both(&random_walk::ENTRY, 4, 0, &[("ttl", "3")]);
+        both(&lazy_push_gossip::ENTRY, 3, 1, &[("fanout", "1")]);
+        both(&pull_gossip::ENTRY, 3, 0, &[("rounds", "1")]);
+        both(&anti_entropy::ENTRY, 3, 0, &[("rounds", "1")]);
+    }
+
     #[test]
     fn decimals_round() {
         let r = BigRational::new(BigInt::from(1), BigInt::from(3));
         assert_eq!(decimal(&r, 6), "0.333333");
-        assert_eq!(show(&BigRational::new(2.into(), 3.into())), "2/3 (0.666667)");
+        assert_eq!(
+            show(&BigRational::new(2.into(), 3.into())),
+            "2/3 (0.666667)"
+        );
         assert_eq!(decimal(&BigRational::one(), 3), "1.000");
-        assert_eq!(parse_exact("3/8"), Some(BigRational::new(3.into(), 8.into())));
+        assert_eq!(
+            parse_exact("3/8"),
+            Some(BigRational::new(3.into(), 8.into()))
+        );
         assert_eq!(parse_exact("9/8"), None);
         assert_eq!(parse_exact("x"), None);
     }

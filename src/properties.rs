@@ -249,8 +249,8 @@ pub const PRB4: PropMeta = PropMeta {
 };
 
 pub const BROADCAST_CATALOGUE: &[&PropMeta] = &[
-    &BEB1, &RB1, &RB2, &RB3, &RB4, &URB4, &PFD1, &PFD2, &FRB5, &CRB5, &TOB5, &FTOB5, &PRB1,
-    &PRB2, &PRB3, &PRB4,
+    &BEB1, &RB1, &RB2, &RB3, &RB4, &URB4, &PFD1, &PFD2, &FRB5, &CRB5, &TOB5, &FTOB5, &PRB1, &PRB2,
+    &PRB3, &PRB4,
 ];
 
 /// A property bound to a model: its identity and its predicates.

@@ -162,6 +162,18 @@ pub trait Protocol: Clone + Debug + Hash + Eq + Send + Sync + 'static {
     ) {
     }
 
+    /// Whether receiving `msg` in state `st` — *or in any later state of this process* — has
+    /// no effect at all: no state change, no send, no delivery. It must stay true once true
+    /// (e.g. "m is already delivered" under infect-and-die). Exact probability computation
+    /// ([`crate::prob`]) drops such messages from the network as soon as they are ignored: a
+    /// state with them and the state without them are bisimilar (their deliveries are
+    /// invisible steps that commute with everything), so probabilities are unchanged while
+    /// the interleavings of useless deliveries disappear. The checker keeps them, so traces
+    /// show every message.
+    fn ignores(&self, _st: &Self::State, _msg: &Self::Msg) -> bool {
+        false
+    }
+
     /// Whether `me`'s periodic timer is armed: the runtime then offers a `Tick` step, which is
     /// obligatory (weak fairness: the timer of a correct process eventually fires). Protocols
     /// that keep their state graph acyclic arm it a bounded number of times.

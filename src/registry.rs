@@ -183,7 +183,13 @@ impl<P: Protocol> Builder for Entry<P> {
         self.system(spec)
     }
 
-    fn probability(&self, m: &System<P>, opts: &ProbOptions) -> Result<Vec<Probability>> {
+    fn has_probability(&self) -> bool {
+        true
+    }
+
+    fn probability(&self, mut m: System<P>, opts: &ProbOptions) -> Result<Vec<Probability>> {
+        m.drop_ignored = true;
+        let m = &m;
         m.props
             .iter()
             .map(|d| crate::prob::probability(m, d, opts))
@@ -204,9 +210,17 @@ pub trait Builder: Sync {
     }
     /// Builds the model from `spec`, validating every parameter.
     fn build(&self, spec: &RunSpec) -> Result<(Self::Model, Params)>;
+    /// Whether [`Builder::probability`] is implemented.
+    fn has_probability(&self) -> bool {
+        false
+    }
     /// Exact probabilities of the model's properties; only models with random steps (or whose
     /// adversary is the only source of branching) implement it.
-    fn probability(&self, _m: &Self::Model, _opts: &ProbOptions) -> Result<Vec<Probability>> {
+    fn probability(&self, _m: Self::Model, _opts: &ProbOptions) -> Result<Vec<Probability>> {
+        self.probability_unsupported()
+    }
+    /// The error for models without [`Builder::probability`].
+    fn probability_unsupported<T>(&self) -> Result<T> {
         Err(Error::input(format!(
             "prob works on broadcast models (gossip has random steps); {} is not one",
             Builder::info(self).name
@@ -241,8 +255,11 @@ impl<B: Builder> ModelEntry for B {
         replay_report(&m, Builder::info(self), &params, handle)
     }
     fn prob(&self, spec: &RunSpec, opts: &ProbOptions) -> Result<ProbReport> {
+        if !self.has_probability() {
+            return self.probability_unsupported();
+        }
         let (m, params) = self.build(spec)?;
-        let results = self.probability(&m, opts)?;
+        let results = self.probability(m, opts)?;
         let info = Builder::info(self);
         Ok(ProbReport {
             model: info.name,

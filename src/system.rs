@@ -61,6 +61,9 @@ pub struct System<P: Protocol> {
     /// Fair-loss links: each in-flight message is lost with this probability instead of being
     /// delivered (`None`: reliable links between correct processes).
     pub loss: Option<crate::prob::Ratio>,
+    /// Drop in-flight messages their receiver ignores for good ([`Protocol::ignores`]); set by
+    /// the probability computation only.
+    pub drop_ignored: bool,
 }
 
 /// A random send a handler asked for that the next (chance) step resolves.
@@ -105,7 +108,12 @@ pub enum Action<M> {
     /// Chance: `p`'s pending random send goes to `targets`, one of `of` equally likely choices.
     Choose { p: Pid, targets: PSet, of: u32 },
     /// Chance (fair-loss links): the in-flight message at `idx` is lost.
-    Lose { idx: u16, src: Pid, dst: Pid, msg: M },
+    Lose {
+        idx: u16,
+        src: Pid,
+        dst: Pid,
+        msg: M,
+    },
 }
 
 impl<P: Protocol> System<P> {
@@ -119,6 +127,7 @@ impl<P: Protocol> System<P> {
             props: Vec::new(),
             track_causality: false,
             loss: None,
+            drop_ignored: false,
         }
     }
 
@@ -230,7 +239,9 @@ impl<P: Protocol> System<P> {
                 )
             }
             Action::Lose { src, dst, msg, .. } => {
-                let q = self.loss.map_or_else(String::new, |q| format!(" (probability {q})"));
+                let q = self
+                    .loss
+                    .map_or_else(String::new, |q| format!(" (probability {q})"));
                 format!("the link loses {msg:?} p{src}→p{dst}{q}")
             }
         }
@@ -356,7 +367,11 @@ impl<P: Protocol> stateright::Model for System<P> {
             let choices = x.among.subsets(x.k as usize);
             let of = choices.len() as u32;
             for targets in choices {
-                actions.push(Action::Choose { p: x.p, targets, of });
+                actions.push(Action::Choose {
+                    p: x.p,
+                    targets,
+                    of,
+                });
             }
             return;
         }
@@ -481,6 +496,11 @@ impl<P: Protocol> stateright::Model for System<P> {
             Action::Lose { idx, .. } => {
                 t.net.remove(idx as usize);
             }
+        }
+        if self.drop_ignored {
+            let procs = &t.procs;
+            t.net
+                .retain(|e| !self.proto.ignores(&procs[e.dst as usize], &e.msg));
         }
         Some(t)
     }

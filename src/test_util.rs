@@ -2,12 +2,32 @@
 
 use crate::checker::Options;
 use crate::params::RunSpec;
+use crate::prob::{ProbOptions, Probability};
 use crate::registry;
 use crate::report::{PropReport, Report};
 
 /// Checks `model` exhaustively (BFS, one thread) and returns the report; panics on input errors.
 pub fn run(model: &str, n: u32, f: u32, params: &[(&str, &str)], props: &[&str]) -> Report {
-    let spec = RunSpec {
+    let spec = spec(model, n, f, params, props);
+    let entry = registry::find(model).expect("known model");
+    entry
+        .check(&spec, &Options::default())
+        .expect("valid parameters")
+}
+
+/// The exact probability of `prop` (min, max) as fractions, e.g. `("1/2", "1/2")`.
+pub fn exact(model: &str, n: u32, f: u32, params: &[(&str, &str)], prop: &str) -> Probability {
+    let spec = spec(model, n, f, params, &[prop]);
+    let entry = registry::find(model).expect("known model");
+    let mut r = entry
+        .prob(&spec, &ProbOptions::default())
+        .expect("valid parameters");
+    assert!(r.results[0].exhaustive);
+    r.results.remove(0)
+}
+
+fn spec(model: &str, n: u32, f: u32, params: &[(&str, &str)], props: &[&str]) -> RunSpec {
+    RunSpec {
         model: model.to_string(),
         n: Some(n),
         f: Some(f),
@@ -16,11 +36,7 @@ pub fn run(model: &str, n: u32, f: u32, params: &[(&str, &str)], props: &[&str])
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
         properties: props.iter().map(|s| s.to_string()).collect(),
-    };
-    let entry = registry::find(model).expect("known model");
-    entry
-        .check(&spec, &Options::default())
-        .expect("valid parameters")
+    }
 }
 
 /// The report of property `id` (not its witness).

@@ -116,6 +116,29 @@ pub fn verify_file(path: &Path) -> Result<FileResult> {
             });
         }
     }
+    if !mf.expect.probability.is_empty() {
+        let spec = mf.prob_spec().map_err(in_file)?;
+        let popts = mf.prob_options().map_err(in_file)?;
+        let pr = entry.prob(&spec, &popts).map_err(in_file)?;
+        for (key, want) in &mf.expect.probability {
+            let Some(r) = pr.results.iter().find(|r| r.meta.matches(key)) else {
+                continue;
+            };
+            let actual = if r.exhaustive {
+                crate::prob::ProbReport::pinned(r)
+            } else {
+                "unknown (bounded)".to_string()
+            };
+            let ok = r.exhaustive
+                && crate::modelfile::parse_pinned(want) == Some((r.min.clone(), r.max.clone()));
+            rows.push(Row {
+                what: format!("P[{}]", r.meta.name),
+                expected: want.clone(),
+                actual,
+                ok,
+            });
+        }
+    }
     if let Some(n) = mf.expect.unique_states {
         rows.push(Row {
             what: "unique states".into(),

@@ -239,6 +239,44 @@ fn bad_inputs_exit_two_with_one_line() {
         "parameter quorum",
     );
     assert_input_error(
+        &["prob", "eager-gossip", "-p", "loss=2"],
+        "loss must be a probability between 0 and 1",
+    );
+    assert_input_error(
+        &["check", "eager-gossip", "-p", "fanout=4"],
+        "fanout must be an integer between 1 and 3",
+    );
+    assert_input_error(
+        &["check", "eager-gossip", "-p", "forward=every"],
+        "needs a ttl",
+    );
+    assert_input_error(
+        &["check", "flood", "-p", "overlay=mesh:3"],
+        "overlay must be",
+    );
+    assert_input_error(
+        &["prob", "om", "--n", "3"],
+        "prob works on broadcast models",
+    );
+    assert_input_error(
+        &["prob", "eager-gossip", "-P", "PRB4 witness"],
+        "not a property of runs",
+    );
+    assert_input_error(&["simulate", "om"], "simulate supports");
+    assert_input_error(&["simulate", "eager-gossip", "--n", "1"], "2 ≤ n");
+    assert_input_error(&["simulate", "eager-gossip", "--runs", "0"], "--runs");
+    assert_input_error(
+        &["simulate", "eager-gossip", "--confidence", "1.5"],
+        "--confidence",
+    );
+    assert_input_error(&["sweep", "-p", "fanout=3"], "use --fanouts");
+    assert_input_error(&["sweep", "--fanouts", "0..3"], "--fanouts");
+    assert_input_error(&["overlay", "--overlay", "kout:9:1", "--n", "5"], "below n");
+    assert_input_error(
+        &["overlay", "--overlay", "ring:1", "--n", "5", "--crash", "5"],
+        "at least one correct",
+    );
+    assert_input_error(
         &["check", "beb", "--strategy", "astar"],
         "invalid value 'astar'",
     );
@@ -385,6 +423,12 @@ fn list_shows_every_model_and_the_catalogue() {
         "at-least-once",
         "exactly-once",
         "heartbeat-fd",
+        "eager-gossip",
+        "flood",
+        "random-walk",
+        "lazy-push-gossip",
+        "pull-gossip",
+        "anti-entropy",
     ] {
         assert!(out.contains(&format!("\n  {m} ")), "{m} missing:\n{out}");
     }
@@ -392,12 +436,13 @@ fn list_shows_every_model_and_the_catalogue() {
         "BEB1 validity",
         "URB4 uniform agreement",
         "PFD2 strong accuracy",
+        "PRB4 probabilistic agreement",
     ] {
         assert!(out.contains(p), "{p}");
     }
     let o = run(&["list", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
-    assert_eq!(v["models"].as_array().map(Vec::len), Some(23));
+    assert_eq!(v["models"].as_array().map(Vec::len), Some(29));
 }
 
 #[test]
@@ -700,4 +745,166 @@ fn explorer_renders_in_headless_chromium() {
     }
     assert_eq!(status["done"], true, "{status}");
     assert_eq!(status["unique_state_count"], 36, "{status}");
+}
+
+#[test]
+fn prob_self_check_is_one_half() {
+    let o = run(&["prob", "eager-gossip", "--n", "3", "-p", "fanout=1"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(
+        out.contains("P[PRB4 probabilistic agreement] = 1/2 (0.500000)"),
+        "{out}"
+    );
+    assert!(out.contains("the same under every scheduler"), "{out}");
+    let o = run(&[
+        "prob",
+        "eager-gossip",
+        "--n",
+        "3",
+        "-p",
+        "fanout=1",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(v["results"][0]["min"], "1/2");
+    assert_eq!(v["results"][0]["max"], "1/2");
+    assert_eq!(v["results"][0]["scheduler_independent"], true);
+}
+
+#[test]
+fn prob_gives_worst_and_best_scheduler_and_bounded_intervals() {
+    let o = run(&["prob", "pull-gossip", "--n", "3"]);
+    let out = stdout(&o);
+    assert!(out.contains("worst scheduler: 0 (0.000000)"), "{out}");
+    assert!(out.contains("best scheduler:  15/16 (0.937500)"), "{out}");
+    let o = run(&["prob", "pull-gossip", "--n", "3", "--max-states", "50"]);
+    let out = stdout(&o);
+    assert!(out.contains("lies between"), "{out}");
+    assert!(out.contains("bounded"), "{out}");
+}
+
+#[test]
+fn simulate_is_seeded_and_reproducible() {
+    let args = [
+        "simulate",
+        "eager-gossip",
+        "--n",
+        "2000",
+        "-p",
+        "fanout=8",
+        "--runs",
+        "300",
+        "--seed",
+        "7",
+        "--format",
+        "json",
+    ];
+    let a: serde_json::Value = serde_json::from_slice(&run(&args).stdout).expect("json");
+    let b: serde_json::Value = serde_json::from_slice(&run(&args).stdout).expect("json");
+    for k in ["successes", "p_hat", "ci_low", "ci_high", "mean_messages"] {
+        assert_eq!(a[k], b[k], "{k}");
+    }
+    assert!(a["ci_low"].as_f64() <= a["p_hat"].as_f64());
+    assert!(a["p_hat"].as_f64() <= a["ci_high"].as_f64());
+    let text = stdout(&run(&args[..args.len() - 2]));
+    assert!(text.contains("95% confidence interval"), "{text}");
+}
+
+#[test]
+fn overlay_metrics_and_the_connectivity_invariant() {
+    // 12 random out-links each: every process is also in someone's view (a 6-out overlay on
+    // 400 processes usually leaves one with in-degree 0, which nobody can reach).
+    let o = run(&["overlay", "--n", "400", "--overlay", "kout:12:3"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    for needle in [
+        "connectivity (invariant): holds",
+        "diameter:",
+        "average shortest path:",
+        "clustering coefficient:",
+        "in-degree histogram:",
+    ] {
+        assert!(out.contains(needle), "{needle}: {out}");
+    }
+    // A one-successor ring is cut by any crash.
+    let o = run(&["overlay", "--n", "6", "--overlay", "ring:1", "--crash", "1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("VIOLATED"));
+}
+
+#[test]
+fn sweep_writes_csv_and_an_svg_that_a_browser_renders() {
+    let dir = std::env::temp_dir().join(format!("broadcheck-sweep-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let svg = dir.join("sweep.svg");
+    let csv = dir.join("sweep.csv");
+    let o = run(&[
+        "sweep",
+        "--n",
+        "300",
+        "--runs",
+        "200",
+        "--fanouts",
+        "3..8",
+        "--svg",
+        svg.to_str().expect("path"),
+        "--csv",
+        csv.to_str().expect("path"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let table = std::fs::read_to_string(&csv).expect("csv");
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(
+        lines[0],
+        "fanout,c,runs,successes,p_hat,ci_low,ci_high,asymptotic"
+    );
+    assert_eq!(lines.len(), 7);
+    let chart = std::fs::read_to_string(&svg).expect("svg");
+    let Some(browser) = chromium() else {
+        eprintln!("SKIPPED the browser half of sweep_writes_csv_and_an_svg_that_a_browser_renders: no chromium");
+        return;
+    };
+    // Render the chart in a page whose script measures both curves once laid out.
+    let page = dir.join("page.html");
+    std::fs::write(
+        &page,
+        format!(
+            "<!doctype html><html><body>{chart}<script>\
+             for (const id of ['asymptotic', 'simulated']) {{\
+               const b = document.getElementById(id).getBBox();\
+               document.body.setAttribute('data-' + id, Math.round(b.width) + 'x' + Math.round(b.height));\
+             }}</script></body></html>"
+        ),
+    )
+    .expect("page");
+    let profile = dir.join("profile");
+    let dom = Command::new(&browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            &format!("--user-data-dir={}", profile.display()),
+            "--dump-dom",
+            &format!("file://{}", page.display()),
+        ])
+        .output()
+        .expect("chromium runs");
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    let size = |id: &str| -> (u32, u32) {
+        let key = format!("data-{id}=\"");
+        let at = dom
+            .find(&key)
+            .unwrap_or_else(|| panic!("{id} not measured: {dom}"))
+            + key.len();
+        let v = &dom[at..at + dom[at..].find('"').expect("quote")];
+        let (w, h) = v.split_once('x').expect("WxH");
+        (w.parse().expect("w"), h.parse().expect("h"))
+    };
+    let (aw, ah) = size("asymptotic");
+    let (sw, sh) = size("simulated");
+    assert!(aw > 300 && ah > 100, "asymptotic curve {aw}x{ah}");
+    assert!(sw > 200 && sh > 50, "simulated curve {sw}x{sh}");
 }

@@ -90,6 +90,11 @@ impl Protocol for AntiEntropy {
         }
     }
 
+    /// A PUSH of messages all known does nothing, now and later.
+    fn ignores(&self, st: &Puller, msg: &SyncMsg) -> bool {
+        matches!(*msg, SyncMsg::Push(ms) if ms.0 & !st.known.0 == 0)
+    }
+
     fn timer_armed(&self, _env: &Env, st: &Puller) -> bool {
         st.left > 0
     }

@@ -112,6 +112,12 @@ impl Protocol for EagerGossip {
         self.gossip(out, me, None, GossipMsg { m, r: self.ttl });
     }
 
+    /// A delivered message is ignored for good when only the first receipt forwards, or when
+    /// its round counter is spent.
+    fn ignores(&self, delivered: &MSet, msg: &GossipMsg) -> bool {
+        delivered.contains(msg.m) && (self.forward == Forward::First || msg.r == Some(1))
+    }
+
     // upon event ⟨fll, Deliver | p, [GOSSIP, s, m, r]⟩
     fn on_receive(
         &self,
@@ -195,6 +201,7 @@ pub static ENTRY: Entry<EagerGossip> = Entry {
 
 #[cfg(test)]
 mod tests {
+    use crate::test_util::exact;
     use crate::test_util::*;
 
     #[test]
@@ -221,8 +228,111 @@ mod tests {
     #[test]
     fn safety_always_holds() {
         let r = run("eager-gossip", 4, 1, &[("fanout", "2")], &[]);
-        assert_statuses(&r, &[("PRB1", "holds"), ("PRB2", "holds"), ("PRB3", "holds")]);
+        assert_statuses(
+            &r,
+            &[("PRB1", "holds"), ("PRB2", "holds"), ("PRB3", "holds")],
+        );
         assert!(r.exhaustive);
+    }
+
+    /// P(everyone is infected) for infect-and-die gossip without a TTL, by brute force: every
+    /// process draws its t-subset of the others up front (a draw matters only if the process
+    /// gets infected), and we count the draw vectors whose infection graph reaches everyone
+    /// from p0. Independent of the model, the runtime and the prob engine.
+    fn enumerate(n: usize, t: usize) -> (u64, u64) {
+        let subsets: Vec<Vec<u16>> = (0..n)
+            .map(|p| {
+                (0u16..1 << n)
+                    .filter(|s| s.count_ones() as usize == t && s & (1 << p) == 0)
+                    .collect()
+            })
+            .collect();
+        let c = subsets[0].len() as u64;
+        let total = c.pow(n as u32);
+        let mut good = 0u64;
+        for code in 0..total {
+            let mut x = code;
+            let draw: Vec<u16> = (0..n)
+                .map(|p| {
+                    let d = subsets[p][(x % c) as usize];
+                    x /= c;
+                    d
+                })
+                .collect();
+            let mut infected: u16 = 1;
+            let mut frontier = vec![0usize];
+            while let Some(p) = frontier.pop() {
+                let new = draw[p] & !infected;
+                infected |= new;
+                frontier.extend((0..n).filter(|q| new & (1 << q) != 0));
+            }
+            good += u64::from(infected.count_ones() as usize == n);
+        }
+        (good, total)
+    }
+
+    #[test]
+    fn exact_probabilities_match_brute_force() {
+        use num_bigint::BigInt;
+        use num_rational::BigRational;
+        for (n, t) in [(3, 1), (4, 1), (4, 2), (5, 1), (5, 2), (5, 3)] {
+            let p = exact("eager-gossip", n, 0, &[("fanout", &t.to_string())], "PRB4");
+            let (good, total) = enumerate(n as usize, t);
+            let want = BigRational::new(BigInt::from(good), BigInt::from(total));
+            assert_eq!(
+                (p.min.clone(), p.max.clone()),
+                (want.clone(), want),
+                "n={n} t={t}"
+            );
+        }
+        // The self-check.
+        let p = exact("eager-gossip", 3, 0, &[("fanout", "1")], "PRB4");
+        assert_eq!(crate::prob::fraction(&p.min), "1/2");
+        assert!(p.scheduler_independent());
+    }
+
+    #[test]
+    fn lazy_push_spreads_like_eager_push() {
+        for (n, t) in [(3, 1), (4, 1), (4, 2)] {
+            let fan = t.to_string();
+            let e = exact("eager-gossip", n, 0, &[("fanout", &fan)], "PRB4");
+            let l = exact("lazy-push-gossip", n, 0, &[("fanout", &fan)], "PRB4");
+            assert_eq!((e.min, e.max), (l.min, l.max), "n={n} t={t}");
+        }
+        // ... but it needs three messages to survive where push needs one.
+        let e = exact(
+            "eager-gossip",
+            3,
+            0,
+            &[("fanout", "2"), ("loss", "1/2")],
+            "PRB4",
+        );
+        let l = exact(
+            "lazy-push-gossip",
+            3,
+            0,
+            &[("fanout", "2"), ("loss", "1/2")],
+            "PRB4",
+        );
+        assert!(l.max < e.min);
+    }
+
+    #[test]
+    fn a_ttl_makes_the_scheduler_matter() {
+        // n=4, t=1, R=3 with sendback allowed: which copy reaches a process first decides how
+        // far it may still go, so the worst and the best scheduler differ.
+        let p = exact(
+            "eager-gossip",
+            4,
+            0,
+            &[("fanout", "2"), ("ttl", "2")],
+            "PRB4",
+        );
+        assert!(p.min < p.max, "{} {}", p.min, p.max);
+        // Crashes are the adversary's too: with f=1 it can crash a relay.
+        let q = exact("eager-gossip", 4, 1, &[("fanout", "2")], "PRB4");
+        let r = exact("eager-gossip", 4, 0, &[("fanout", "2")], "PRB4");
+        assert!(q.min < r.min);
     }
 
     #[test]

@@ -69,7 +69,16 @@ impl Protocol for LazyPush {
     fn on_broadcast(&self, _: &Env, me: Pid, st: &mut MSet, m: MsgId, out: &mut Out<LazyMsg>) {
         st.insert(m);
         out.deliver(m);
-        self.peers.gossip(out, me, None, self.fanout, LazyMsg::IHave(m));
+        self.peers
+            .gossip(out, me, None, self.fanout, LazyMsg::IHave(m));
+    }
+
+    /// IHAVE and DATA for a delivered message do nothing, now and later.
+    fn ignores(&self, delivered: &MSet, msg: &LazyMsg) -> bool {
+        match *msg {
+            LazyMsg::IHave(m) | LazyMsg::Data(m) => delivered.contains(m),
+            LazyMsg::IWant(_) => false,
+        }
     }
 
     fn on_receive(
