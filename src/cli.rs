@@ -416,20 +416,27 @@ fn simulate(a: SimulateArgs) -> Result<i32> {
 fn parse_fanouts(text: &str) -> Result<Vec<u32>> {
     let bad = || {
         Error::input(format!(
-            "--fanouts must be FROM..TO or a list like 3,5,8 (got '{text}')"
+            "--fanouts must be FROM..TO or a list like 3,5,8, at most 1000 values (got '{text}')"
         ))
     };
     if let Some((a, b)) = text.split_once("..") {
         let a: u32 = a.trim().parse().map_err(|_| bad())?;
         let b: u32 = b.trim().parse().map_err(|_| bad())?;
-        if a == 0 || a > b {
+        if a == 0 || a > b || b - a >= 1000 {
             return Err(bad());
         }
         Ok((a..=b).collect())
     } else {
-        text.split(',')
+        let mut v = text
+            .split(',')
             .map(|x| x.trim().parse::<u32>().map_err(|_| bad()))
-            .collect()
+            .collect::<Result<Vec<u32>>>()?;
+        v.sort_unstable();
+        v.dedup();
+        if v.len() > 1000 {
+            return Err(bad());
+        }
+        Ok(v)
     }
 }
 

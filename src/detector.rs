@@ -14,6 +14,10 @@
 //! - [`Detector::Inaccurate`]: besides the true notifications, the detector may at any time
 //!   report a live process as crashed (a false suspicion, e.g. a timeout shorter than the
 //!   round trip). Suspicions are permanent, as in P's interface.
+//!
+//! And one that is not an oracle: [`Detector::Heartbeat`] runs CGR's Exclude on Timeout with
+//! explicit time and a synchrony bound ([`crate::heartbeat`]); whether it is perfect depends on
+//! its timing, and PFD1/PFD2 judge it like the others.
 
 /// Which failure detector a fail-stop model runs with.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
@@ -21,16 +25,26 @@ pub enum Detector {
     Perfect,
     Incomplete,
     Inaccurate,
+    /// Not an oracle: heartbeats with explicit time ([`crate::heartbeat`]).
+    Heartbeat(crate::heartbeat::Timing),
 }
 
 impl Detector {
-    pub const NAMES: &'static [&'static str] = &["perfect", "incomplete", "inaccurate"];
+    pub const NAMES: &'static [&'static str] =
+        &["perfect", "incomplete", "inaccurate", "heartbeat"];
 
+    /// The detector named `s`; `heartbeat` gets the default timing (see
+    /// [`crate::heartbeat::Timing`]), which the caller replaces by the parameters'.
     pub fn parse(s: &str) -> Option<Detector> {
         match s {
             "perfect" => Some(Detector::Perfect),
             "incomplete" => Some(Detector::Incomplete),
             "inaccurate" => Some(Detector::Inaccurate),
+            "heartbeat" => Some(Detector::Heartbeat(crate::heartbeat::Timing {
+                delay: 1,
+                timeout: 2,
+                periods: 2,
+            })),
             _ => None,
         }
     }
@@ -40,7 +54,14 @@ impl Detector {
             Detector::Perfect => "perfect",
             Detector::Incomplete => "incomplete",
             Detector::Inaccurate => "inaccurate",
+            Detector::Heartbeat(_) => "heartbeat",
         }
+    }
+
+    /// Whether the runtime's oracle reports crashes (`Detect` steps); false for heartbeats,
+    /// whose reports come from timeouts.
+    pub fn oracle(self) -> bool {
+        !matches!(self, Detector::Heartbeat(_))
     }
 
     /// Whether a crash must eventually be reported (strong completeness).

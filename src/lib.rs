@@ -18,6 +18,7 @@ pub mod diagram;
 pub mod error;
 pub mod explorer;
 pub mod gossip;
+pub mod heartbeat;
 pub mod history;
 pub mod liveness;
 pub mod modelfile;

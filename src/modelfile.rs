@@ -201,9 +201,9 @@ impl ModelFile {
 /// A positive, finite number of seconds.
 pub fn seconds(what: &str, t: f64) -> Result<Duration> {
     match Duration::try_from_secs_f64(t) {
-        Ok(d) if t > 0.0 => Ok(d),
+        Ok(d) if t > 0.0 && t <= 1e9 => Ok(d),
         _ => Err(Error::input(format!(
-            "{what} must be a positive number of seconds (got {t})"
+            "{what} must be a positive number of seconds, at most 1e9 (got {t})"
         ))),
     }
 }

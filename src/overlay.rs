@@ -34,6 +34,9 @@ use serde::Serialize;
 use std::collections::{HashSet, VecDeque};
 use std::fmt::Write as _;
 
+/// The most view entries an overlay may have in total (memory guard).
+pub const MAX_LINKS: u64 = 20_000_000;
+
 /// How the overlay is built.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum OverlaySpec {
@@ -50,7 +53,8 @@ pub struct Overlay {
 }
 
 impl OverlaySpec {
-    pub const HELP: &'static str = "full | ring:K | kout:K:SEED | cyclon:K:SEED[:ROUNDS]";
+    pub const HELP: &'static str =
+        "full | ring:K | kout:K:SEED | cyclon:K:SEED[:ROUNDS] (K ≤ 1000, ROUNDS ≤ 10000)";
 
     pub fn parse(s: &str) -> Result<OverlaySpec> {
         let bad = || {
@@ -68,7 +72,7 @@ impl OverlaySpec {
         };
         let k = |i: usize| -> Result<u32> {
             match num(i)? {
-                k @ 1..=100_000 => Ok(k as u32),
+                k @ 1..=1000 => Ok(k as u32),
                 _ => Err(bad()),
             }
         };
@@ -83,7 +87,10 @@ impl OverlaySpec {
                 k: k(1)?,
                 seed: num(2)?,
                 rounds: if parts.len() == 4 {
-                    u32::try_from(num(3)?).map_err(|_| bad())?
+                    match num(3)? {
+                        r @ 0..=10_000 => r as u32,
+                        _ => return Err(bad()),
+                    }
                 } else {
                     20
                 },
@@ -98,6 +105,10 @@ impl OverlaySpec {
             if k >= n {
                 Err(Error::input(format!(
                     "overlay view size K = {k} must be below n = {n}"
+                )))
+            } else if u64::from(n) * u64::from(k) > MAX_LINKS {
+                Err(Error::input(format!(
+                    "an overlay of n = {n} views of K = {k} has more than {MAX_LINKS} links; too large"
                 )))
             } else {
                 Ok(())
@@ -134,13 +145,22 @@ impl Overlay {
     }
 
     pub fn kout(n: u32, k: u32, rng: &mut Rng) -> Overlay {
+        let mut pool: Vec<u32> = Vec::new();
         let views = (0..n)
             .map(|p| {
                 let mut v: Vec<u32> = Vec::with_capacity(k as usize);
-                while v.len() < k as usize {
-                    let q = rng.below(u64::from(n)) as u32;
-                    if q != p && !v.contains(&q) {
-                        v.push(q);
+                if 4 * k >= n {
+                    // Dense views: a partial shuffle of the others.
+                    pool.clear();
+                    pool.extend((0..n).filter(|&q| q != p));
+                    v.extend_from_slice(rng.pick(&mut pool, k as usize));
+                } else {
+                    // Sparse views: rejection sampling (few rejections when k ≪ n).
+                    while v.len() < k as usize {
+                        let q = rng.below(u64::from(n)) as u32;
+                        if q != p && !v.contains(&q) {
+                            v.push(q);
+                        }
                     }
                 }
                 v.sort_unstable();
@@ -485,7 +505,12 @@ impl<'r> Cyclon<'r> {
             .iter()
             .map(|&i| self.views[q as usize][i])
             .collect();
-        let sent_ids: Vec<u32> = sent.iter().map(|e| e.0).collect();
+        // What p gave away: the entries it sent, not the fresh entry for itself.
+        let sent_ids: Vec<u32> = sent
+            .iter()
+            .map(|e| e.0)
+            .filter(|&id| id != p as u32)
+            .collect();
         let reply_ids: Vec<u32> = reply.iter().map(|e| e.0).collect();
         self.merge(q as usize, &sent, &reply_ids);
         self.merge(p, &reply, &sent_ids);
@@ -566,8 +591,15 @@ pub fn measure(
     repair_rounds: u32,
     seed: u64,
 ) -> Result<OverlayReport> {
-    if n < 2 {
-        return Err(Error::input(format!("overlay needs n ≥ 2 (got {n})")));
+    if !(2..=1_000_000).contains(&n) {
+        return Err(Error::input(format!(
+            "overlay needs 2 ≤ n ≤ 1000000 (got {n})"
+        )));
+    }
+    if repair_rounds > 10_000 {
+        return Err(Error::input(format!(
+            "--repair must be at most 10000 rounds (got {repair_rounds})"
+        )));
     }
     if crashes >= n {
         return Err(Error::input(format!(

@@ -43,8 +43,30 @@ pub const DETECTOR: ParamSpec = ParamSpec {
     key: "detector",
     default: "perfect",
     values: crate::detector::Detector::NAMES,
-    help: "perfect; incomplete = may never report a crash; inaccurate = may report live processes",
+    help: "perfect; incomplete = may never report a crash; inaccurate = may report live processes; heartbeat = Exclude on Timeout with explicit time (see hb_*)",
 };
+
+/// Timing of `detector=heartbeat`.
+pub const HEARTBEAT: &[ParamSpec] = &[
+    ParamSpec {
+        key: "hb_delay",
+        default: "1",
+        values: &[],
+        help: "heartbeat: synchrony bound, ticks within which a heartbeat message is delivered (1-4)",
+    },
+    ParamSpec {
+        key: "hb_timeout",
+        default: "2",
+        values: &[],
+        help: "heartbeat: timeout Δ in ticks (1-8); accurate iff Δ ≥ 2 × hb_delay",
+    },
+    ParamSpec {
+        key: "hb_periods",
+        default: "2",
+        values: &[],
+        help: "heartbeat: periods before heartbeats stop (2-4); crashes happen while a full period remains",
+    },
+];
 
 /// What the user asked for: a model, `n`, `f`, parameters and properties.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -186,6 +208,12 @@ impl Params {
             }
         }
         Ok(quota)
+    }
+
+    /// Forgets a parameter that does not apply to this run (so reports and replay lines do not
+    /// show it).
+    pub fn forget(&mut self, key: &str) {
+        self.values.remove(key);
     }
 
     /// All values, for reports.

@@ -229,6 +229,12 @@ impl ProbReport {
                     s,
                     "  (the adversary picks the delivery order, when timers fire, and up to f crashes)"
                 );
+                if self.params.get("f").is_some_and(|f| f != "0") {
+                    let _ = writeln!(
+                        s,
+                        "  (with crashes, a scheduler may crash the source before it broadcasts: agreement then holds vacuously)"
+                    );
+                }
             }
             let _ = writeln!(
                 s,

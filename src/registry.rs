@@ -6,7 +6,7 @@ use crate::checker::{self, Options};
 use crate::detector::Detector;
 use crate::error::{Error, Result};
 use crate::network::NetKind;
-use crate::params::{ParamSpec, Params, RunSpec, COMMON, DETECTOR};
+use crate::params::{ParamSpec, Params, RunSpec, COMMON, DETECTOR, HEARTBEAT};
 use crate::prob::{ProbOptions, ProbReport, Probability};
 use crate::properties::{self, PropMeta};
 use crate::protocol::{Env, Protocol};
@@ -73,7 +73,7 @@ impl<P: Protocol> Entry<P> {
     pub fn system(&self, spec: &RunSpec) -> Result<(System<P>, Params)> {
         let info = &self.info;
         let specs = Builder::params(self);
-        let params = Params::resolve(
+        let mut params = Params::resolve(
             info.name,
             spec.n.unwrap_or(u32::from(info.default_n)),
             spec.f.unwrap_or(0),
@@ -86,7 +86,22 @@ impl<P: Protocol> Entry<P> {
             quota: params.quota()?,
         };
         let net = NetKind::parse(params.get("network")).unwrap_or(NetKind::Bag);
-        let detector = Detector::parse(params.get("detector")).unwrap_or(Detector::Perfect);
+        let mut detector = Detector::parse(params.get("detector")).unwrap_or(Detector::Perfect);
+        if let Detector::Heartbeat(_) = detector {
+            detector = Detector::Heartbeat(crate::heartbeat::Timing {
+                delay: params.get_int("hb_delay", 1, 4)? as u8,
+                timeout: params.get_int("hb_timeout", 1, 8)? as u8,
+                periods: params.get_int("hb_periods", 2, 4)? as u8,
+            });
+        } else if let Some(k) = spec.params.keys().find(|k| k.starts_with("hb_")) {
+            return Err(Error::input(format!(
+                "parameter {k} only applies with detector=heartbeat"
+            )));
+        } else {
+            for p in HEARTBEAT {
+                params.forget(p.key);
+            }
+        }
         let proto = (self.build)(&params)?;
         let mut sys = System::new(proto, env, net, detector);
         if !params.get("loss").is_empty() {
@@ -174,6 +189,7 @@ impl<P: Protocol> Builder for Entry<P> {
         let mut v: Vec<&'static ParamSpec> = COMMON.iter().collect();
         if self.info.uses_detector {
             v.push(&DETECTOR);
+            v.extend(HEARTBEAT.iter());
         }
         v.extend(self.info.params.iter());
         v

@@ -34,6 +34,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+/// The most messages a run may have in flight (memory guard, 12 bytes each).
+pub const MAX_IN_FLIGHT: u64 = 50_000_000;
+
 /// The models the simulator implements.
 pub const MODELS: &[&str] = &["eager-gossip", "flood", "random-walk"];
 
@@ -97,6 +100,13 @@ impl SimConfig {
             ),
         };
         let ttl = gossip::parse_ttl(get("ttl"), 1_000_000)?;
+        // Memory guard: up to n · fanout messages can be in flight at once.
+        let flight = u64::from(n) * u64::from(fanout);
+        if flight > MAX_IN_FLIGHT {
+            return Err(Error::input(format!(
+                "n · fanout = {flight} messages could be in flight at once (limit {MAX_IN_FLIGHT}); use a smaller n or fanout"
+            )));
+        }
         if forward_every && ttl.is_none() {
             return Err(Error::input(
                 "forwarding on every receipt needs a ttl, or runs would never end",
@@ -270,12 +280,17 @@ pub fn simulate(
             "--confidence must be at least 0.5 and below 1 (got {confidence})"
         )));
     }
+    if threads == 0 || threads > 256 {
+        return Err(Error::input(format!(
+            "--threads must be between 1 and 256 (got {threads})"
+        )));
+    }
     let start = Instant::now();
-    let threads = threads.max(1) as u64;
+    let threads = (threads as u64).min(runs);
     let totals: Vec<Option<(u64, f64, u64)>> = std::thread::scope(|sc| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
-                sc.spawn(move || {
+                std::thread::Builder::new().spawn_scoped(sc, move || {
                     let mut s = Scratch {
                         delivered: vec![false; cfg.n as usize],
                         crashed: vec![false; cfg.n as usize],
@@ -297,12 +312,15 @@ pub fn simulate(
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().ok()).collect()
+        handles
+            .into_iter()
+            .map(|h| h.ok().and_then(|h| h.join().ok()))
+            .collect()
     });
     let totals: Vec<(u64, f64, u64)> = totals
         .into_iter()
         .collect::<Option<_>>()
-        .ok_or_else(|| Error::Io("a simulation thread failed".into()))?;
+        .ok_or_else(|| Error::Io("a simulation thread could not start or failed".into()))?;
     let successes: u64 = totals.iter().map(|t| t.0).sum();
     let coverage: f64 = totals.iter().map(|t| t.1).sum();
     let messages: u64 = totals.iter().map(|t| t.2).sum();

@@ -82,6 +82,8 @@ pub struct SysState<P: Protocol> {
     pub net: Vec<Envelope<P::Msg>>,
     /// Random sends not yet resolved (empty except right after a handler asked for one).
     pub pending: Vec<Pending<P::Msg>>,
+    /// The heartbeat detector's clock and messages (`detector=heartbeat` only).
+    pub beats: Option<crate::heartbeat::Beats>,
     pub hist: History,
 }
 
@@ -114,6 +116,13 @@ pub enum Action<M> {
         dst: Pid,
         msg: M,
     },
+    /// One tick of global time (heartbeat detector).
+    Time,
+    /// The heartbeat message at `idx` is delivered.
+    Beat {
+        idx: u16,
+        beat: crate::heartbeat::Beat,
+    },
 }
 
 impl<P: Protocol> System<P> {
@@ -128,6 +137,14 @@ impl<P: Protocol> System<P> {
             track_causality: false,
             loss: None,
             drop_ignored: false,
+        }
+    }
+
+    /// The heartbeat detector's timing, if it runs one.
+    fn timing(&self) -> Option<crate::heartbeat::Timing> {
+        match self.detector {
+            Some(Detector::Heartbeat(t)) => Some(t),
+            _ => None,
         }
     }
 
@@ -192,7 +209,10 @@ impl<P: Protocol> System<P> {
         {
             return false;
         }
-        if let Some(d) = self.detector {
+        if s.beats.as_ref().is_some_and(|b| !b.done) {
+            return false;
+        }
+        if let Some(d) = self.detector.filter(|d| d.oracle()) {
             if d.complete()
                 && alive
                     .iter()
@@ -244,6 +264,27 @@ impl<P: Protocol> System<P> {
                     .map_or_else(String::new, |q| format!(" (probability {q})"));
                 format!("the link loses {msg:?} p{src}→p{dst}{q}")
             }
+            Action::Time => match (self.timing(), &prev.beats) {
+                (Some(t), Some(b)) if t.expiring(b) => {
+                    "the heartbeat timers expire: ⟨Timeout⟩ at every correct process".to_string()
+                }
+                (Some(t), Some(b)) => {
+                    format!(
+                        "tick: time {} of the {}-tick heartbeat period",
+                        b.elapsed + 1,
+                        t.timeout
+                    )
+                }
+                _ => "tick".to_string(),
+            },
+            Action::Beat { beat, .. } => {
+                let kind = if beat.reply {
+                    "HEARTBEATREPLY"
+                } else {
+                    "HEARTBEATREQUEST"
+                };
+                format!("p{} receives {kind} from p{}", beat.dst, beat.src)
+            }
         }
     }
 
@@ -255,6 +296,35 @@ impl<P: Protocol> System<P> {
         next: &SysState<P>,
     ) -> Vec<String> {
         let mut lines = Vec::new();
+        if matches!(a, Action::Time) {
+            for p in self.env.procs() {
+                let (b, n) = (
+                    prev.hist.suspects.get(p as usize),
+                    next.hist.suspects.get(p as usize),
+                );
+                if let (Some(b), Some(n)) = (b, n) {
+                    for q in n.minus(*b).iter() {
+                        let truth = if next.hist.crashed.contains(q) {
+                            ""
+                        } else {
+                            " (FALSE: p{q} is alive; its reply is late)"
+                        };
+                        lines.push(format!(
+                            "p{p} heard nothing from p{q} this period: ⟨P, Crash | p{q}⟩ at p{p}{}",
+                            truth.replace("{q}", &q.to_string())
+                        ));
+                    }
+                }
+            }
+        }
+        if let Action::Beat { beat, .. } = a {
+            if !beat.reply && !prev.hist.crashed.contains(beat.dst) {
+                lines.push(format!(
+                    "p{} sends HEARTBEATREPLY to p{}",
+                    beat.dst, beat.src
+                ));
+            }
+        }
         for p in self.env.procs() {
             let (before, after) = (&prev.hist.log[p as usize], &next.hist.log[p as usize]);
             for m in &after[before.len().min(after.len())..] {
@@ -323,7 +393,7 @@ impl<P: Protocol> System<P> {
                 lines.push(format!("in flight: {:?} p{}→p{}", e.msg, e.src, e.dst));
             }
         }
-        if let Some(d) = self.detector {
+        if let Some(d) = self.detector.filter(|d| d.oracle()) {
             for p in self.alive(s).iter() {
                 for q in s.hist.crashed.minus(s.hist.suspects[p as usize]).iter() {
                     let why = if d.complete() || !quiescent {
@@ -353,6 +423,7 @@ impl<P: Protocol> stateright::Model for System<P> {
                 .collect(),
             net: Vec::new(),
             pending: Vec::new(),
+            beats: self.timing().map(|t| t.start(self.env.n)),
             hist: History::with_causality(
                 self.env.n,
                 self.detector.is_some(),
@@ -384,7 +455,12 @@ impl<P: Protocol> stateright::Model for System<P> {
             }
         }
         // Crash-stop faults, up to f (listed early so that BFS counterexamples crash first).
-        if h.crashed.len() < self.env.f as usize {
+        // With heartbeats, only while a full detection period remains.
+        let detectable = match (self.timing(), &s.beats) {
+            (Some(t), Some(b)) => t.may_crash(b),
+            _ => true,
+        };
+        if h.crashed.len() < self.env.f as usize && detectable {
             for p in alive.iter() {
                 actions.push(Action::Crash { p });
             }
@@ -424,8 +500,20 @@ impl<P: Protocol> stateright::Model for System<P> {
                 actions.push(Action::Tick { p });
             }
         }
-        // Failure detector output.
-        if let Some(d) = self.detector {
+        // The heartbeat detector: its messages, and time.
+        if let (Some(t), Some(b)) = (self.timing(), &s.beats) {
+            for (i, beat) in b.net.iter().enumerate() {
+                actions.push(Action::Beat {
+                    idx: i as u16,
+                    beat: *beat,
+                });
+            }
+            if t.may_tick(b, h.crashed) {
+                actions.push(Action::Time);
+            }
+        }
+        // Failure detector output (oracles).
+        if let Some(d) = self.detector.filter(|d| d.oracle()) {
             for p in alive.iter() {
                 let reported = h.suspects[p as usize];
                 for q in self.env.procs() {
@@ -472,6 +560,28 @@ impl<P: Protocol> stateright::Model for System<P> {
             Action::Crash { p } => {
                 t.hist.crashed.insert(p);
                 t.net.retain(|e| e.dst != p);
+                if let (Some(tm), Some(b)) = (self.timing(), t.beats.as_mut()) {
+                    tm.crash(b, p);
+                }
+            }
+            Action::Time => {
+                if let (Some(tm), Some(mut b)) = (self.timing(), t.beats.take()) {
+                    let raised = tm.tick(&mut b, env.n, t.hist.crashed, &t.hist.suspects);
+                    t.beats = Some(b);
+                    for (p, q) in raised {
+                        // upon event ⟨Timeout⟩: q ∉ alive ⇒ trigger ⟨P, Crash | q⟩
+                        t.hist.suspects[p as usize].insert(q);
+                        let mut out = Out::default();
+                        self.proto
+                            .on_crash(env, p, &mut t.procs[p as usize], q, &mut out);
+                        self.apply(&mut t, p, out);
+                    }
+                }
+            }
+            Action::Beat { idx, .. } => {
+                if let (Some(tm), Some(b)) = (self.timing(), t.beats.as_mut()) {
+                    tm.deliver(b, idx as usize, t.hist.crashed);
+                }
             }
             Action::Detect { p, q } => {
                 t.hist.suspects[p as usize].insert(q);
@@ -516,6 +626,8 @@ impl<P: Protocol> stateright::Model for System<P> {
                 format!("p{p} picks {} (1/{of})", names(*targets))
             }
             Action::Lose { src, dst, msg, .. } => format!("lost p{src}→p{dst}: {msg:?}"),
+            Action::Time => "tick".into(),
+            Action::Beat { beat, .. } => format!("{beat:?}"),
         }
     }
 
@@ -545,6 +657,9 @@ impl<P: Protocol> fmt::Debug for SysState<P> {
                 write!(f, "; detected {s:?}")?;
             }
             writeln!(f)?;
+        }
+        if let Some(b) = &self.beats {
+            writeln!(f, "{b:?}")?;
         }
         for x in &self.pending {
             writeln!(
@@ -626,6 +741,28 @@ impl<P: Protocol> crate::checker::Spec for System<P> {
                 to: *dst,
                 label: format!("{msg:?}"),
                 lost: true,
+            }),
+            Action::Time => {
+                for p in self.env.procs() {
+                    let (b, n) = (
+                        prev.hist.suspects.get(p as usize),
+                        next.hist.suspects.get(p as usize),
+                    );
+                    if let (Some(b), Some(n)) = (b, n) {
+                        for q in n.minus(*b).iter() {
+                            ev.push(Event::Note {
+                                at: p,
+                                text: format!("timeout: detects p{q}"),
+                            });
+                        }
+                    }
+                }
+            }
+            Action::Beat { beat, .. } => ev.push(Event::Msg {
+                from: beat.src,
+                to: beat.dst,
+                label: if beat.reply { "HB-REPLY" } else { "HB-REQ" }.into(),
+                lost: false,
             }),
         }
         for p in self.env.procs() {

@@ -47,6 +47,16 @@ pub fn prop<'a>(r: &'a Report, id: &str) -> &'a PropReport {
         .unwrap_or_else(|| panic!("no property {id} in report"))
 }
 
+/// The status of property `id`'s witness.
+pub fn prop_witness(r: &Report, id: &str) -> &'static str {
+    r.properties
+        .iter()
+        .find(|p| p.id == id && p.kind == "reachability")
+        .unwrap_or_else(|| panic!("no witness of {id} in report"))
+        .status
+        .name()
+}
+
 /// Asserts each property's status, by ID.
 pub fn assert_statuses(r: &Report, expected: &[(&str, &str)]) {
     for (id, status) in expected {

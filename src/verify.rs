@@ -121,8 +121,11 @@ pub fn verify_file(path: &Path) -> Result<FileResult> {
         let popts = mf.prob_options().map_err(in_file)?;
         let pr = entry.prob(&spec, &popts).map_err(in_file)?;
         for (key, want) in &mf.expect.probability {
-            let Some(r) = pr.results.iter().find(|r| r.meta.matches(key)) else {
-                continue;
+            let found = pr.results.iter().find(|r| r.meta.matches(key));
+            let Some(r) = found.filter(|_| !crate::properties::is_witness_key(key)) else {
+                return Err(in_file(Error::input(format!(
+                    "[expect.probability] '{key}' is not a property of runs of this model"
+                ))));
             };
             let actual = if r.exhaustive {
                 crate::prob::ProbReport::pinned(r)

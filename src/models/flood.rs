@@ -28,7 +28,10 @@ pub static ENTRY: Entry<EagerGossip> = Entry {
         source: "seed 001 (Gossip Summary); Cachin-Guerraoui-Rodrigues 2011, Alg. 3.3",
         fault_model: "crash-stop, fair-loss links",
         tolerance: "any f over reliable links and full membership",
-        tolerates: |p| p.get("loss") == "0" && p.get("overlay") == "full",
+        tolerates: |p| {
+            crate::prob::Ratio::parse("loss", p.get("loss")).ok() == Some(crate::prob::Ratio::ZERO)
+                && p.get("overlay") == "full"
+        },
         claims: &[&PRB1, &PRB2, &PRB3, &PRB4],
         params: &[LOSS, OVERLAY],
         uses_detector: false,
