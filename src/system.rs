@@ -297,24 +297,15 @@ impl<P: Protocol> System<P> {
     ) -> Vec<String> {
         let mut lines = Vec::new();
         if matches!(a, Action::Time) {
-            for p in self.env.procs() {
-                let (b, n) = (
-                    prev.hist.suspects.get(p as usize),
-                    next.hist.suspects.get(p as usize),
-                );
-                if let (Some(b), Some(n)) = (b, n) {
-                    for q in n.minus(*b).iter() {
-                        let truth = if next.hist.crashed.contains(q) {
-                            ""
-                        } else {
-                            " (FALSE: p{q} is alive; its reply is late)"
-                        };
-                        lines.push(format!(
-                            "p{p} heard nothing from p{q} this period: ⟨P, Crash | p{q}⟩ at p{p}{}",
-                            truth.replace("{q}", &q.to_string())
-                        ));
-                    }
-                }
+            for (p, q) in new_suspicions(prev, next) {
+                let truth = if next.hist.crashed.contains(q) {
+                    String::new()
+                } else {
+                    format!(" (FALSE: p{q} is alive; its reply is late)")
+                };
+                lines.push(format!(
+                    "p{p} heard nothing from p{q} this period: ⟨P, Crash | p{q}⟩ at p{p}{truth}"
+                ));
             }
         }
         if let Action::Beat { beat, .. } = a {
@@ -743,19 +734,11 @@ impl<P: Protocol> crate::checker::Spec for System<P> {
                 lost: true,
             }),
             Action::Time => {
-                for p in self.env.procs() {
-                    let (b, n) = (
-                        prev.hist.suspects.get(p as usize),
-                        next.hist.suspects.get(p as usize),
-                    );
-                    if let (Some(b), Some(n)) = (b, n) {
-                        for q in n.minus(*b).iter() {
-                            ev.push(Event::Note {
-                                at: p,
-                                text: format!("timeout: detects p{q}"),
-                            });
-                        }
-                    }
+                for (p, q) in new_suspicions(prev, next) {
+                    ev.push(Event::Note {
+                        at: p,
+                        text: format!("timeout: detects p{q}"),
+                    });
                 }
             }
             Action::Beat { beat, .. } => ev.push(Event::Msg {
@@ -795,6 +778,23 @@ impl<P: Protocol> crate::checker::Spec for System<P> {
         "terminal-state: judged at quiescent states (no obligatory step left); sound because \
          the state graph is acyclic"
     }
+}
+
+/// The detector reports `(p, q)` that appeared between two states.
+fn new_suspicions<P: Protocol>(prev: &SysState<P>, next: &SysState<P>) -> Vec<(Pid, Pid)> {
+    let mut v = Vec::new();
+    for (p, (b, n)) in prev
+        .hist
+        .suspects
+        .iter()
+        .zip(&next.hist.suspects)
+        .enumerate()
+    {
+        for q in n.minus(*b).iter() {
+            v.push((p as Pid, q));
+        }
+    }
+    v
 }
 
 /// `p1, p3`.

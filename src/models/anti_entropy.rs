@@ -55,16 +55,12 @@ impl Protocol for AntiEntropy {
     type Msg = SyncMsg;
 
     fn init(&self, _env: &Env, _me: Pid) -> Puller {
-        Puller {
-            known: MSet::EMPTY,
-            left: self.rounds,
-        }
+        Puller::new(self.rounds)
     }
 
     // upon event ⟨Broadcast | m⟩
     fn on_broadcast(&self, _: &Env, _me: Pid, st: &mut Puller, m: MsgId, out: &mut Out<SyncMsg>) {
-        st.known.insert(m);
-        out.deliver(m);
+        st.hold(m, out);
     }
 
     fn on_receive(

@@ -201,7 +201,6 @@ pub static ENTRY: Entry<EagerGossip> = Entry {
 
 #[cfg(test)]
 mod tests {
-    use crate::test_util::exact;
     use crate::test_util::*;
 
     #[test]

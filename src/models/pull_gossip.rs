@@ -63,6 +63,22 @@ impl fmt::Debug for PullMsg {
     }
 }
 
+impl Puller {
+    /// `upon event ⟨Init⟩`: nothing known, `rounds` timer firings to go.
+    pub fn new(rounds: u8) -> Puller {
+        Puller {
+            known: MSet::EMPTY,
+            left: rounds,
+        }
+    }
+
+    /// `upon event ⟨Broadcast | m⟩`: keep m (others will fetch it) and deliver it.
+    pub fn hold<M: Clone>(&mut self, m: MsgId, out: &mut Out<M>) {
+        self.known.insert(m);
+        out.deliver(m);
+    }
+}
+
 /// Delivers every message of `ms` not yet known.
 pub fn learn<M: Clone>(st: &mut MSet, ms: MSet, out: &mut Out<M>) {
     for m in ms.iter() {
@@ -77,16 +93,12 @@ impl Protocol for PullGossip {
     type Msg = PullMsg;
 
     fn init(&self, _env: &Env, _me: Pid) -> Puller {
-        Puller {
-            known: MSet::EMPTY,
-            left: self.rounds,
-        }
+        Puller::new(self.rounds)
     }
 
     // upon event ⟨Broadcast | m⟩
     fn on_broadcast(&self, _: &Env, _me: Pid, st: &mut Puller, m: MsgId, out: &mut Out<PullMsg>) {
-        st.known.insert(m);
-        out.deliver(m);
+        st.hold(m, out);
     }
 
     fn on_receive(
