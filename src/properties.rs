@@ -253,6 +253,16 @@ pub const BROADCAST_CATALOGUE: &[&PropMeta] = &[
     &PRB3, &PRB4,
 ];
 
+/// The properties whose predicates read only *which* messages each process delivered and how
+/// often, never in which order: with only these checked, the runtime may keep delivery logs
+/// sorted (a state merge that none of them can tell apart).
+pub fn order_blind(meta: &PropMeta) -> bool {
+    const BLIND: &[&str] = &[
+        "BEB1", "RB1", "RB2", "RB3", "RB4", "URB4", "PFD1", "PFD2", "PRB1", "PRB2", "PRB3", "PRB4",
+    ];
+    BLIND.contains(&meta.id)
+}
+
 /// A property bound to a model: its identity and its predicates.
 pub struct PropDef<M: Model> {
     pub meta: &'static PropMeta,

@@ -113,6 +113,7 @@ impl<P: Protocol> Entry<P> {
         let names = spec.property_names(info.claims);
         sys.props = properties::select(&available, &names, info.uses_detector)?;
         sys.track_causality = sys.props.iter().any(|d| d.meta.id == properties::CRB5.id);
+        sys.keep_order = !sys.props.iter().all(|d| properties::order_blind(d.meta));
         Ok((sys, params))
     }
 }

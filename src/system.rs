@@ -64,6 +64,11 @@ pub struct System<P: Protocol> {
     /// Drop in-flight messages their receiver ignores for good ([`Protocol::ignores`]); set by
     /// the probability computation only.
     pub drop_ignored: bool,
+    /// Keep each delivery log in delivery order. When no checked property reads the order
+    /// (see [`crate::properties::order_blind`]), logs are kept sorted instead: runs that
+    /// delivered the same messages in a different order then reach the same state, which every
+    /// checked property judges alike.
+    pub keep_order: bool,
 }
 
 /// A random send a handler asked for that the next (chance) step resolves.
@@ -137,6 +142,7 @@ impl<P: Protocol> System<P> {
             track_causality: false,
             loss: None,
             drop_ignored: false,
+            keep_order: true,
         }
     }
 
@@ -175,7 +181,11 @@ impl<P: Protocol> System<P> {
             }
         }
         self.net.canonicalize(&mut t.net);
-        t.hist.log[me as usize].extend(out.delivers);
+        let log = &mut t.hist.log[me as usize];
+        log.extend(out.delivers);
+        if !self.keep_order {
+            log.sort_unstable();
+        }
     }
 
     fn send(&self, t: &mut SysState<P>, me: Pid, to: Pid, msg: P::Msg) {
@@ -317,8 +327,7 @@ impl<P: Protocol> System<P> {
             }
         }
         for p in self.env.procs() {
-            let (before, after) = (&prev.hist.log[p as usize], &next.hist.log[p as usize]);
-            for m in &after[before.len().min(after.len())..] {
+            for m in new_deliveries(&prev.hist.log[p as usize], &next.hist.log[p as usize]) {
                 lines.push(format!("p{p} delivers {m}"));
             }
         }
@@ -749,8 +758,7 @@ impl<P: Protocol> crate::checker::Spec for System<P> {
             }),
         }
         for p in self.env.procs() {
-            let (b, after) = (&prev.hist.log[p as usize], &next.hist.log[p as usize]);
-            for m in &after[b.len().min(after.len())..] {
+            for m in new_deliveries(&prev.hist.log[p as usize], &next.hist.log[p as usize]) {
                 ev.push(Event::Note {
                     at: p,
                     text: format!("deliver {m}"),
@@ -778,6 +786,25 @@ impl<P: Protocol> crate::checker::Spec for System<P> {
         "terminal-state: judged at quiescent states (no obligatory step left); sound because \
          the state graph is acyclic"
     }
+}
+
+/// What a log gained between two states (a multiset difference: sorted logs may insert in the
+/// middle).
+fn new_deliveries(before: &[MsgId], after: &[MsgId]) -> Vec<MsgId> {
+    if after.starts_with(before) {
+        return after[before.len()..].to_vec();
+    }
+    let mut pool = before.to_vec();
+    let mut new = Vec::new();
+    for m in after {
+        match pool.iter().position(|x| x == m) {
+            Some(i) => {
+                pool.swap_remove(i);
+            }
+            None => new.push(*m),
+        }
+    }
+    new
 }
 
 /// The detector reports `(p, q)` that appeared between two states.
