@@ -163,15 +163,19 @@ impl ModelFile {
         Ok(spec)
     }
 
+    /// `search.timeout`, validated.
+    fn timeout(&self) -> Result<Option<Duration>> {
+        self.search
+            .timeout
+            .map(|t| seconds("search.timeout", t))
+            .transpose()
+    }
+
     /// Bounds of the probability computation (the `[search]` bounds that apply to it).
     pub fn prob_options(&self) -> Result<crate::prob::ProbOptions> {
         Ok(crate::prob::ProbOptions {
             max_states: self.search.max_states,
-            timeout: self
-                .search
-                .timeout
-                .map(|t| seconds("search.timeout", t))
-                .transpose()?,
+            timeout: self.timeout()?,
         })
     }
 
@@ -188,11 +192,7 @@ impl ModelFile {
             threads: 1,
             max_depth: self.search.max_depth,
             max_states: self.search.max_states,
-            timeout: self
-                .search
-                .timeout
-                .map(|t| seconds("search.timeout", t))
-                .transpose()?,
+            timeout: self.timeout()?,
             progress: None,
         })
     }
