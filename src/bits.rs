@@ -40,6 +40,9 @@ impl PSet {
     pub fn minus(self, other: PSet) -> PSet {
         PSet(self.0 & !other.0)
     }
+    pub fn union(self, other: PSet) -> PSet {
+        PSet(self.0 | other.0)
+    }
     pub fn iter(self) -> impl Iterator<Item = Pid> {
         (0..16u8).filter(move |p| self.contains(*p))
     }
@@ -110,6 +113,12 @@ impl MSet {
     }
     pub fn is_empty(self) -> bool {
         self.0 == 0
+    }
+    pub fn is_subset(self, other: MSet) -> bool {
+        self.0 & !other.0 == 0
+    }
+    pub fn minus(self, other: MSet) -> MSet {
+        MSet(self.0 & !other.0)
     }
     pub fn iter(self) -> impl Iterator<Item = MsgId> {
         (0..64u8)

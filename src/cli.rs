@@ -393,9 +393,10 @@ fn sim_config(model: &str, a: &SimArgs) -> Result<broadcheck::sim::SimConfig> {
     broadcheck::sim::SimConfig::new(model, a.n, a.f, &spec.params, &entry.params())
 }
 
-fn threads(t: Option<usize>) -> Result<usize> {
-    match t {
-        Some(0) => Err(Error::input("--threads must be at least 1")),
+/// A worker count given as `flag` (`--jobs`, `--threads`): at least 1; default one per core.
+fn workers(flag: &str, v: Option<usize>) -> Result<usize> {
+    match v {
+        Some(0) => Err(Error::input(format!("{flag} must be at least 1"))),
         Some(t) => Ok(t),
         None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
     }
@@ -404,7 +405,13 @@ fn threads(t: Option<usize>) -> Result<usize> {
 fn simulate(a: SimulateArgs) -> Result<i32> {
     let cfg = sim_config(&a.model, &a.sim)?;
     let s = &a.sim;
-    let est = broadcheck::sim::simulate(&cfg, s.runs, s.seed, s.confidence, threads(s.threads)?)?;
+    let est = broadcheck::sim::simulate(
+        &cfg,
+        s.runs,
+        s.seed,
+        s.confidence,
+        workers("--threads", s.threads)?,
+    )?;
     out(&match s.format {
         Format::Text => est.to_text(&cfg),
         Format::Json => json(&est)?,
@@ -474,7 +481,7 @@ fn sweep(a: SweepArgs) -> Result<i32> {
         s.runs,
         s.seed,
         s.confidence,
-        threads(s.threads)?,
+        workers("--threads", s.threads)?,
     )?;
     let title = format!(
         "{}: P(all {} processes deliver) vs fanout ({} runs each, seed {})",
@@ -642,12 +649,7 @@ fn verify_cmd(
         paths
     };
     let files = verify::collect(&paths)?;
-    let workers = match jobs {
-        Some(0) => return Err(Error::input("--jobs must be at least 1")),
-        Some(j) => j,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
-    let results = verify::verify_all(&files, workers)?;
+    let results = verify::verify_all(&files, workers("--jobs", jobs)?)?;
     if let Some(path) = &junit {
         std::fs::write(path, verify::junit(&results))
             .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;

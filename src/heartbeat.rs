@@ -178,7 +178,7 @@ impl Timing {
                 }
             }
             // Requests to crashed processes are discarded by the network (crash-stop).
-            request_all(b, n, p, PSet(skip.0 | crashed.0));
+            request_all(b, n, p, skip.union(crashed));
         }
         b.net.sort_unstable();
         raised

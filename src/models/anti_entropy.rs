@@ -75,7 +75,7 @@ impl Protocol for AntiEntropy {
         match *msg {
             // upon event ⟨Deliver | p, [SYNC, k]⟩
             SyncMsg::Sync(k) => {
-                let news = MSet(st.known.0 & !k.0);
+                let news = st.known.minus(k);
                 learn(&mut st.known, k, out);
                 if !news.is_empty() {
                     out.send(from, SyncMsg::Push(news));
@@ -88,7 +88,7 @@ impl Protocol for AntiEntropy {
 
     /// A PUSH of messages all known does nothing, now and later.
     fn ignores(&self, st: &Puller, msg: &SyncMsg) -> bool {
-        matches!(*msg, SyncMsg::Push(ms) if ms.0 & !st.known.0 == 0)
+        matches!(*msg, SyncMsg::Push(ms) if ms.is_subset(st.known))
     }
 
     fn timer_armed(&self, _env: &Env, st: &Puller) -> bool {

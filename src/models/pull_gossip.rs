@@ -113,7 +113,7 @@ impl Protocol for PullGossip {
         match *msg {
             // upon event ⟨Deliver | p, [PULL, k]⟩
             PullMsg::Pull(k) => {
-                let news = MSet(st.known.0 & !k.0);
+                let news = st.known.minus(k);
                 if !news.is_empty() {
                     out.send(from, PullMsg::Push(news));
                 }
@@ -125,7 +125,7 @@ impl Protocol for PullGossip {
 
     /// A PUSH of messages all known does nothing, now and later.
     fn ignores(&self, st: &Puller, msg: &PullMsg) -> bool {
-        matches!(*msg, PullMsg::Push(ms) if ms.0 & !st.known.0 == 0)
+        matches!(*msg, PullMsg::Push(ms) if ms.is_subset(st.known))
     }
 
     fn timer_armed(&self, _env: &Env, st: &Puller) -> bool {
