@@ -20,8 +20,8 @@
 //! violated, every witness found); the report then says it was not exhaustive.
 
 use crate::properties::{Kind, PropDef, PropMeta};
+use crate::visited::FpSet;
 use stateright::{Expectation, Model, Property};
-use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::fmt::Debug;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
@@ -71,6 +71,11 @@ pub trait Spec:
     }
     /// Which method judges liveness, and under which assumptions (stated in every report).
     fn liveness_method(&self) -> &'static str;
+    /// The fingerprint the visited set stores for `s`. By default the hash of `s`; a model with
+    /// symmetry reduction returns the same value for every state of a symmetry orbit.
+    fn fingerprint(&self, fpr: &Fingerprinter, s: &Self::State) -> u64 {
+        fpr.fp(s)
+    }
 }
 
 /// One step of a rendered trace.
@@ -267,6 +272,10 @@ pub struct Outcome<M: Model> {
     pub stopped_early: bool,
     /// Quiescent states seen (where liveness was judged).
     pub quiescent_states: usize,
+    /// Bytes of the visited set (fingerprints only).
+    pub visited_bytes: usize,
+    /// Peak bytes of states waiting in the BFS frontier or on the DFS stack.
+    pub pending_bytes: usize,
     pub findings: Vec<Finding<M>>,
 }
 
@@ -298,6 +307,10 @@ type Parents = HashMap<u64, u64, BuildHasherDefault<IdHasher>>;
 
 /// Fingerprints: a fixed-seed hash (stable across runs on one machine), never 0 (0 marks "no
 /// parent").
+///
+/// A state's `Hash` impl makes many tiny writes (a `u8` pid, a `u16` message id, a length);
+/// feeding each to the hash function costs a mixing round apiece. Instead the writes are
+/// appended to a per-thread byte buffer and the buffer is hashed once, in 16-byte blocks.
 #[derive(Clone)]
 pub struct Fingerprinter(ahash::RandomState);
 
@@ -312,9 +325,52 @@ impl Default for Fingerprinter {
     }
 }
 
+/// Collects a value's `Hash` writes as bytes (lengths as 32 bits: states are far smaller).
+struct ByteSink<'a>(&'a mut Vec<u8>);
+
+impl Hasher for ByteSink<'_> {
+    fn finish(&self) -> u64 {
+        0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.extend_from_slice(bytes);
+    }
+    fn write_u8(&mut self, x: u8) {
+        self.0.push(x);
+    }
+    fn write_u16(&mut self, x: u16) {
+        self.0.extend_from_slice(&x.to_le_bytes());
+    }
+    fn write_u32(&mut self, x: u32) {
+        self.0.extend_from_slice(&x.to_le_bytes());
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0.extend_from_slice(&x.to_le_bytes());
+    }
+    fn write_usize(&mut self, x: usize) {
+        match u32::try_from(x) {
+            Ok(x) => self.write_u32(x),
+            Err(_) => self.write_u64(x as u64),
+        }
+    }
+}
+
+thread_local! {
+    static SINK: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 impl Fingerprinter {
     pub fn fp<T: Hash>(&self, t: &T) -> u64 {
-        self.0.hash_one(t).max(1)
+        SINK.with(|b| match b.try_borrow_mut() {
+            Ok(mut buf) => {
+                buf.clear();
+                t.hash(&mut ByteSink(&mut buf));
+                self.0.hash_one(buf.as_slice())
+            }
+            // Re-entered (a Hash impl that fingerprints): hash directly.
+            Err(_) => self.0.hash_one(t),
+        })
+        .max(1)
     }
 }
 
@@ -347,22 +403,7 @@ pub fn check<M: Spec>(m: &M, opts: &Options) -> Outcome<M> {
             });
         }
     }
-    let mut s = Search {
-        m,
-        opts,
-        fpr: Fingerprinter::default(),
-        parents: Parents::default(),
-        found: vec![None; slots.len()],
-        undecided: slots.len(),
-        slots,
-        generated: 0,
-        max_depth: 0,
-        quiescent: 0,
-        bound: None,
-        stopped_early: false,
-        start: Instant::now(),
-        last_progress: Instant::now(),
-    };
+    let mut s = Search::new(m, opts, slots, None);
     match opts.strategy {
         Strategy::Bfs => s.bfs(),
         Strategy::Dfs => s.dfs(),
@@ -370,13 +411,26 @@ pub fn check<M: Spec>(m: &M, opts: &Options) -> Outcome<M> {
     s.finish()
 }
 
+/// How the search can rebuild the path to a state it found.
+#[derive(Clone)]
+enum Trail {
+    /// The fingerprints from an initial state to it (DFS: its stack; BFS: parent links).
+    Chain(Vec<u64>),
+    /// Only its fingerprint and depth (BFS without parent links): rebuilt by a second search.
+    At { fp: u64, depth: usize },
+}
+
 struct Search<'a, M: Spec> {
     m: &'a M,
     opts: &'a Options,
     fpr: Fingerprinter,
-    parents: Parents,
+    visited: FpSet,
+    /// Parent links, kept only by the second BFS that rebuilds counterexamples.
+    parents: Option<Parents>,
     slots: Vec<Slot>,
-    found: Vec<Option<(u64, Option<String>)>>,
+    found: Vec<Option<(Trail, Option<String>)>>,
+    /// `decided[i]`: slot i has its verdict (a cheap copy of `found` for the workers).
+    decided: Vec<bool>,
     undecided: usize,
     generated: usize,
     max_depth: usize,
@@ -385,17 +439,44 @@ struct Search<'a, M: Spec> {
     stopped_early: bool,
     start: Instant,
     last_progress: Instant,
+    /// Peak bytes of states held by the frontier or stack.
+    pending_bytes: usize,
 }
 
 const BATCH: usize = 1 << 14;
 
-impl<M: Spec> Search<'_, M> {
+impl<'a, M: Spec> Search<'a, M> {
+    fn new(m: &'a M, opts: &'a Options, slots: Vec<Slot>, parents: Option<Parents>) -> Self {
+        Search {
+            m,
+            opts,
+            fpr: Fingerprinter::default(),
+            visited: FpSet::default(),
+            parents,
+            found: vec![None; slots.len()],
+            decided: vec![false; slots.len()],
+            undecided: slots.len(),
+            slots,
+            generated: 0,
+            max_depth: 0,
+            quiescent: 0,
+            bound: None,
+            stopped_early: false,
+            start: Instant::now(),
+            last_progress: Instant::now(),
+            pending_bytes: 0,
+        }
+    }
+
     fn inits(&mut self) -> Vec<(M::State, u64)> {
         let mut v = Vec::new();
         for s in self.m.init_states() {
-            let f = self.fpr.fp(&s);
+            let f = self.m.fingerprint(&self.fpr, &s);
             self.generated += 1;
-            if self.parents.insert(f, 0).is_none() {
+            if self.visited.insert(f) {
+                if let Some(p) = self.parents.as_mut() {
+                    p.insert(f, 0);
+                }
                 v.push((s, f));
             }
         }
@@ -408,7 +489,7 @@ impl<M: Spec> Search<'_, M> {
                 self.last_progress = Instant::now();
                 f(&Progress {
                     states: self.generated,
-                    unique_states: self.parents.len(),
+                    unique_states: self.visited.len(),
                     depth,
                     elapsed: self.start.elapsed(),
                 });
@@ -427,16 +508,19 @@ impl<M: Spec> Search<'_, M> {
     }
 
     /// Records a state's property events and successors. Returns false to stop the search.
+    /// `trail` tells how to reach the state (called only if a property event needs it).
     fn absorb(
         &mut self,
-        parent: u64,
+        fp: u64,
         depth: usize,
+        trail: impl Fn() -> Trail,
         r: Expanded<M::State>,
         mut push: impl FnMut(M::State, u64),
     ) -> bool {
         for (slot, why) in r.events {
             if self.found[slot].is_none() {
-                self.found[slot] = Some((parent, why));
+                self.found[slot] = Some((trail(), why));
+                self.decided[slot] = true;
                 self.undecided -= 1;
             }
         }
@@ -452,11 +536,13 @@ impl<M: Spec> Search<'_, M> {
         }
         for (succ, f) in r.succs {
             self.generated += 1;
-            if let Entry::Vacant(v) = self.parents.entry(f) {
-                v.insert(parent);
+            if self.visited.insert(f) {
+                if let Some(p) = self.parents.as_mut() {
+                    p.insert(f, fp);
+                }
                 push(succ, f);
                 if let Some(max) = self.opts.max_states {
-                    if self.parents.len() >= max {
+                    if self.visited.len() >= max {
                         self.bound = Some(format!("state limit {max}"));
                         return false;
                     }
@@ -469,6 +555,7 @@ impl<M: Spec> Search<'_, M> {
     fn bfs(&mut self) {
         let mut level = self.inits();
         let mut depth = 0;
+        let state_bytes = std::mem::size_of::<(M::State, u64)>();
         while !level.is_empty() {
             self.max_depth = depth;
             let expand = self.opts.max_depth.is_none_or(|d| depth < d);
@@ -478,31 +565,52 @@ impl<M: Spec> Search<'_, M> {
                 if self.timed_out() {
                     return;
                 }
-                let decided: Vec<bool> = self.found.iter().map(Option::is_some).collect();
-                let (m, slots, fpr) = (self.m, &self.slots, &self.fpr);
+                let (m, slots, fpr, decided) = (self.m, &self.slots, &self.fpr, &self.decided);
                 let results = par_map(batch, self.opts.threads, |(s, _)| {
-                    expand_one(m, slots, &decided, fpr, s, expand)
+                    expand_one(m, slots, decided, fpr, s, expand)
                 });
                 for (r, (_, f)) in results.into_iter().zip(batch) {
-                    if !self.absorb(*f, depth, r, |s, f| next.push((s, f))) {
+                    let trail = || match &self.parents {
+                        Some(p) => Trail::Chain(chain(p, *f)),
+                        None => Trail::At { fp: *f, depth },
+                    };
+                    let trail = trail();
+                    if !self.absorb(*f, depth, || trail.clone(), r, |s, f| next.push((s, f))) {
                         return;
                     }
                 }
+                self.pending_bytes = self
+                    .pending_bytes
+                    .max((level.capacity() + next.capacity()) * state_bytes);
             }
             level = next;
             depth += 1;
         }
     }
 
+    /// Depth-first, with the path to the current state on the stack: each frame is a state's
+    /// fingerprint and its not yet explored new successors.
     fn dfs(&mut self) {
-        let mut stack: Vec<(M::State, u64, usize)> = self
-            .inits()
-            .into_iter()
-            .rev()
-            .map(|(s, f)| (s, f, 0))
-            .collect();
+        struct Frame<S> {
+            fp: u64,
+            succs: Vec<(S, u64)>,
+        }
+        let state_bytes = std::mem::size_of::<(M::State, u64)>();
+        let mut inits = self.inits();
+        inits.reverse();
+        let mut stack: Vec<Frame<M::State>> = vec![Frame {
+            fp: 0,
+            succs: inits,
+        }];
         let mut n = 0usize;
-        while let Some((s, f, depth)) = stack.pop() {
+        let mut held = 0usize;
+        while let Some(top) = stack.last_mut() {
+            let Some((s, f)) = top.succs.pop() else {
+                stack.pop();
+                continue;
+            };
+            held -= 1;
+            let depth = stack.len() - 1;
             n += 1;
             if n.is_multiple_of(1024) {
                 self.report_progress(self.max_depth);
@@ -512,11 +620,23 @@ impl<M: Spec> Search<'_, M> {
             }
             self.max_depth = self.max_depth.max(depth);
             let expand = self.opts.max_depth.is_none_or(|d| depth < d);
-            let decided: Vec<bool> = self.found.iter().map(Option::is_some).collect();
-            let r = expand_one(self.m, &self.slots, &decided, &self.fpr, &s, expand);
-            let mut pushed = Vec::new();
-            let go_on = self.absorb(f, depth, r, |s, f| pushed.push((s, f, depth + 1)));
-            stack.extend(pushed.into_iter().rev());
+            let r = expand_one(self.m, &self.slots, &self.decided, &self.fpr, &s, expand);
+            let trail = || {
+                let mut c: Vec<u64> = stack[1..].iter().map(|fr| fr.fp).collect();
+                c.push(f);
+                Trail::Chain(c)
+            };
+            let trail = if r.events.is_empty() {
+                Trail::Chain(Vec::new())
+            } else {
+                trail()
+            };
+            let mut succs = Vec::with_capacity(r.succs.len());
+            let go_on = self.absorb(f, depth, || trail.clone(), r, |s, f| succs.push((s, f)));
+            held += succs.len();
+            self.pending_bytes = self.pending_bytes.max(held * state_bytes);
+            succs.reverse();
+            stack.push(Frame { fp: f, succs });
             if !go_on {
                 return;
             }
@@ -525,6 +645,29 @@ impl<M: Spec> Search<'_, M> {
 
     fn finish(self) -> Outcome<M> {
         let exhaustive = self.bound.is_none() && !self.stopped_early;
+        // BFS without parent links: re-run the levels down to the deepest finding, with parent
+        // links, to rebuild the paths (deterministic order: the same states are found again).
+        let rebuild_depth = self
+            .found
+            .iter()
+            .flatten()
+            .filter_map(|(t, _)| match t {
+                Trail::At { depth, .. } => Some(*depth),
+                Trail::Chain(_) => None,
+            })
+            .max();
+        let rebuilt: Option<Parents> = rebuild_depth.map(|d| {
+            let opts = Options {
+                max_depth: Some(d),
+                max_states: None,
+                timeout: None,
+                progress: None,
+                ..self.opts.clone()
+            };
+            let mut again = Search::new(self.m, &opts, self.slots.clone(), Some(Parents::default()));
+            again.bfs();
+            again.parents.unwrap_or_default()
+        });
         let mut findings = Vec::new();
         for (slot, found) in self.slots.iter().zip(&self.found) {
             let def = &self.m.props()[slot.prop];
@@ -534,17 +677,21 @@ impl<M: Spec> Search<'_, M> {
                 def.meta.kind
             };
             let (status, why, path) = match found {
-                Some((f, why)) => {
+                Some((trail, why)) => {
                     let st = if slot.witness {
                         Status::Witnessed
                     } else {
                         Status::Violated
                     };
-                    (
-                        st,
-                        why.clone(),
-                        path_to(self.m, &self.fpr, &self.parents, *f),
-                    )
+                    let chain = match trail {
+                        Trail::Chain(c) => Some(c.clone()),
+                        Trail::At { fp, .. } => rebuilt
+                            .as_ref()
+                            .filter(|p| p.contains_key(fp))
+                            .map(|p| chain(p, *fp)),
+                    };
+                    let path = chain.and_then(|c| replay(self.m, &self.fpr, &c));
+                    (st, why.clone(), path)
                 }
                 None if !exhaustive => (Status::Unknown, None, None),
                 None if slot.witness => (Status::Unreachable, None, None),
@@ -559,16 +706,33 @@ impl<M: Spec> Search<'_, M> {
             });
         }
         Outcome {
-            unique_states: self.parents.len(),
+            unique_states: self.visited.len(),
             states: self.generated,
             max_depth: self.max_depth,
             elapsed: self.start.elapsed(),
             bound: self.bound,
             stopped_early: self.stopped_early,
             quiescent_states: self.quiescent,
+            visited_bytes: self.visited.bytes(),
+            pending_bytes: self.pending_bytes,
             findings,
         }
     }
+}
+
+/// The fingerprints from an initial state to `target`, following parent links.
+fn chain(parents: &Parents, target: u64) -> Vec<u64> {
+    let mut chain = vec![target];
+    let mut cur = target;
+    while let Some(&p) = parents.get(&cur) {
+        if p == 0 {
+            break;
+        }
+        chain.push(p);
+        cur = p;
+    }
+    chain.reverse();
+    chain
 }
 
 /// Evaluates the undecided properties on `s` and, if `expand`, computes its successors.
@@ -605,7 +769,7 @@ fn expand_one<M: Spec>(
             .into_iter()
             .filter_map(|a| m.next_state(s, a))
             .map(|t| {
-                let f = fpr.fp(&t);
+                let f = m.fingerprint(fpr, &t);
                 (t, f)
             })
             .collect()
@@ -642,33 +806,24 @@ fn par_map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + 
     })
 }
 
-/// Rebuilds the path to the state with fingerprint `target` by replaying the model.
-fn path_to<M: Spec>(m: &M, fpr: &Fingerprinter, parents: &Parents, target: u64) -> Option<Path<M>> {
-    let mut chain = vec![target];
-    let mut cur = target;
-    loop {
-        let p = *parents.get(&cur)?;
-        if p == 0 {
-            break;
-        }
-        chain.push(p);
-        cur = p;
-    }
-    chain.reverse();
+/// Rebuilds a path by replaying the model along a chain of fingerprints (with symmetry
+/// reduction these are canonical fingerprints; the replay follows concrete states).
+fn replay<M: Spec>(m: &M, fpr: &Fingerprinter, chain: &[u64]) -> Option<Path<M>> {
+    let (&first, rest) = chain.split_first()?;
     let (i0, init) = m
         .init_states()
         .into_iter()
         .enumerate()
-        .find(|(_, s)| fpr.fp(s) == chain[0])?;
+        .find(|(_, s)| m.fingerprint(fpr, s) == first)?;
     let mut indices = vec![i0];
     let mut steps = Vec::new();
     let mut cur = init.clone();
-    for &f in &chain[1..] {
+    for &f in rest {
         let mut actions = Vec::new();
         m.actions(&cur, &mut actions);
         let (i, a, s) = actions.into_iter().enumerate().find_map(|(i, a)| {
             let s = m.next_state(&cur, a.clone())?;
-            (fpr.fp(&s) == f).then_some((i, a, s))
+            (m.fingerprint(fpr, &s) == f).then_some((i, a, s))
         })?;
         cur = s.clone();
         indices.push(i);

@@ -7,6 +7,11 @@
 
 use crate::bits::{MSet, PSet};
 use crate::protocol::{MsgId, Pid};
+use smallvec::SmallVec;
+
+/// One process's delivery log. Inline up to 6 deliveries (no allocation when a state is
+/// cloned), spilling to the heap beyond.
+pub type Log = SmallVec<[MsgId; 6]>;
 
 /// Ghost history of one run so far.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -17,9 +22,9 @@ pub struct History {
     pub broadcast: MSet,
     /// `suspects[p]`: processes that p's failure detector reported. Empty when the model has no
     /// detector.
-    pub suspects: Vec<PSet>,
+    pub suspects: SmallVec<[PSet; 4]>,
     /// `log[p]`: messages delivered by `p`, in delivery order.
-    pub log: Vec<Vec<MsgId>>,
+    pub log: SmallVec<[Log; 4]>,
     /// `past[m.bit()]`: the causal past of broadcast message m (the messages that happened
     /// before it), recorded when m is broadcast. Empty unless causality is tracked.
     pub past: Vec<MSet>,
@@ -41,11 +46,11 @@ impl History {
             crashed: PSet::EMPTY,
             broadcast: MSet::EMPTY,
             suspects: if with_detector {
-                vec![PSet::EMPTY; n as usize]
+                smallvec::smallvec![PSet::EMPTY; n as usize]
             } else {
-                Vec::new()
+                SmallVec::new()
             },
-            log: vec![Vec::new(); n as usize],
+            log: smallvec::smallvec![Log::new(); n as usize],
         }
     }
 
@@ -112,7 +117,7 @@ impl History {
             })
             .collect();
         let w = heads.iter().map(String::len).max().unwrap_or(2).max(6);
-        let depth = self.log.iter().map(Vec::len).max().unwrap_or(0);
+        let depth = self.log.iter().map(|l| l.len()).max().unwrap_or(0);
         let mut lines = Vec::new();
         let row = |cells: Vec<String>| {
             let mut s = String::from("delivered: ");

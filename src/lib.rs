@@ -11,6 +11,7 @@
 //! - [`models`]: one file per algorithm;
 //! - [`registry`], [`params`], [`modelfile`], [`verify`], [`report`]: the CLI's plumbing.
 
+pub mod bench;
 pub mod bits;
 pub mod checker;
 pub mod detector;
@@ -37,6 +38,7 @@ pub mod rounds;
 pub mod sim;
 pub mod system;
 pub mod verify;
+pub mod visited;
 
 #[cfg(test)]
 pub(crate) mod test_util;

@@ -19,6 +19,10 @@
 use crate::protocol::Pid;
 use std::fmt;
 
+/// The in-flight messages, in canonical order. Inline up to 8 (no allocation when a state is
+/// cloned), spilling to the heap beyond.
+pub type Net<M> = smallvec::SmallVec<[Envelope<M>; 8]>;
+
 /// The kind of network.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum NetKind {
@@ -48,7 +52,7 @@ impl NetKind {
     }
 
     /// Adds a freshly sent message.
-    pub fn push<M>(self, net: &mut Vec<Envelope<M>>, src: Pid, dst: Pid, msg: M) {
+    pub fn push<M>(self, net: &mut Net<M>, src: Pid, dst: Pid, msg: M) {
         let copies = u8::from(self == NetKind::Dup);
         net.push(Envelope {
             src,
@@ -107,7 +111,7 @@ mod tests {
 
     #[test]
     fn fifo_offers_only_the_head_of_each_pair() {
-        let mut net = Vec::new();
+        let mut net = Net::new();
         let k = NetKind::Fifo;
         k.push(&mut net, 1, 2, 'b');
         k.push(&mut net, 0, 2, 'x');
@@ -122,7 +126,7 @@ mod tests {
 
     #[test]
     fn bag_offers_identical_copies_once() {
-        let mut net = Vec::new();
+        let mut net = Net::new();
         let k = NetKind::Bag;
         k.push(&mut net, 0, 1, 'a');
         k.push(&mut net, 0, 1, 'a');

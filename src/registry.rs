@@ -171,6 +171,8 @@ pub fn replay_report<M: checker::Spec>(
         bound: Some(format!("replay of trace {handle}")),
         stopped_early: false,
         quiescent_states: usize::from(m.quiescent(last)),
+        visited_bytes: 0,
+        pending_bytes: 0,
         findings,
     };
     let opts = Options::default();

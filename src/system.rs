@@ -44,6 +44,7 @@ use crate::history::History;
 use crate::network::{Envelope, NetKind};
 use crate::properties::PropDef;
 use crate::protocol::{Env, MsgId, Out, Pid, Protocol};
+use smallvec::SmallVec;
 use std::fmt;
 
 /// A model: a protocol, its parameters, and the properties to check.
@@ -83,10 +84,10 @@ pub struct Pending<M> {
 /// A global state: every process's local state, the network, and the ghost history.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct SysState<P: Protocol> {
-    pub procs: Vec<P::State>,
-    pub net: Vec<Envelope<P::Msg>>,
+    pub procs: SmallVec<[P::State; 4]>,
+    pub net: crate::network::Net<P::Msg>,
     /// Random sends not yet resolved (empty except right after a handler asked for one).
-    pub pending: Vec<Pending<P::Msg>>,
+    pub pending: SmallVec<[Pending<P::Msg>; 1]>,
     /// The heartbeat detector's clock and messages (`detector=heartbeat` only).
     pub beats: Option<crate::heartbeat::Beats>,
     pub hist: History,
@@ -332,7 +333,7 @@ impl<P: Protocol> System<P> {
             }
         }
         // What was in flight before, minus what this step consumed.
-        let mut pool: Vec<Envelope<P::Msg>> = prev.net.clone();
+        let mut pool: Vec<Envelope<P::Msg>> = prev.net.to_vec();
         match a {
             Action::Deliver { idx, keep_copy, .. } => {
                 let i = *idx as usize;
@@ -421,8 +422,8 @@ impl<P: Protocol> stateright::Model for System<P> {
                 .procs()
                 .map(|p| self.proto.init(&self.env, p))
                 .collect(),
-            net: Vec::new(),
-            pending: Vec::new(),
+            net: SmallVec::new(),
+            pending: SmallVec::new(),
             beats: self.timing().map(|t| t.start(self.env.n)),
             hist: History::with_causality(
                 self.env.n,

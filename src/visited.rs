@@ -1,0 +1,165 @@
+//! The visited set: 64-bit state fingerprints and nothing else, about 10–15 bytes per state.
+//!
+//! Like SPIN's hash-compact mode and stateright's checkers, the search stores a fingerprint
+//! instead of the state; two states with the same fingerprint are taken to be one (with 64-bit
+//! fingerprints the chance of any collision among 10⁸ states is below 3·10⁻⁴). Unlike
+//! stateright, no parent pointer is kept: DFS reads its counterexample off its own stack, BFS
+//! re-runs the levels above a violation with parents to rebuild it (see [`crate::checker`]).
+//!
+//! The table is open addressing with linear probing, split into [`SEGMENTS`] independently
+//! grown segments chosen by the fingerprint's top bits. A segment grows by 1.5× when it is 80 %
+//! full, so each stays between 53 % and 80 % full (10–15 bytes per fingerprint), and growing
+//! one segment at a time never needs two copies of the whole table.
+
+/// Segments (a power of two).
+pub const SEGMENTS: usize = 64;
+const SEG_BITS: u32 = SEGMENTS.trailing_zeros();
+const MIN_CAP: usize = 16;
+
+/// A set of non-zero 64-bit fingerprints.
+pub struct FpSet {
+    segs: Vec<Segment>,
+    len: usize,
+}
+
+struct Segment {
+    slots: Vec<u64>,
+    len: usize,
+}
+
+impl Segment {
+    fn new(cap: usize) -> Segment {
+        Segment {
+            slots: vec![0; cap],
+            len: 0,
+        }
+    }
+
+    /// Maps a fingerprint onto `0..cap` (multiply-shift: any capacity works, not only powers
+    /// of two). The low bits are used; the top bits chose the segment.
+    fn home(fp: u64, cap: usize) -> usize {
+        ((u128::from(fp << SEG_BITS) * cap as u128) >> 64) as usize
+    }
+
+    /// Inserts; `true` if it was new.
+    fn insert(&mut self, fp: u64) -> bool {
+        if (self.len + 1) * 5 > self.slots.len() * 4 {
+            self.grow();
+        }
+        let cap = self.slots.len();
+        let mut i = Self::home(fp, cap);
+        loop {
+            let x = self.slots[i];
+            if x == fp {
+                return false;
+            }
+            if x == 0 {
+                self.slots[i] = fp;
+                self.len += 1;
+                return true;
+            }
+            i += 1;
+            if i == cap {
+                i = 0;
+            }
+        }
+    }
+
+    fn contains(&self, fp: u64) -> bool {
+        let cap = self.slots.len();
+        let mut i = Self::home(fp, cap);
+        loop {
+            match self.slots[i] {
+                0 => return false,
+                x if x == fp => return true,
+                _ => {}
+            }
+            i += 1;
+            if i == cap {
+                i = 0;
+            }
+        }
+    }
+
+    fn grow(&mut self) {
+        let cap = (self.slots.len() * 3 / 2).max(MIN_CAP);
+        let old = std::mem::replace(self, Segment::new(cap));
+        for fp in old.slots {
+            if fp != 0 {
+                self.insert(fp);
+            }
+        }
+    }
+}
+
+impl Default for FpSet {
+    fn default() -> Self {
+        FpSet {
+            segs: (0..SEGMENTS).map(|_| Segment::new(MIN_CAP)).collect(),
+            len: 0,
+        }
+    }
+}
+
+impl FpSet {
+    fn seg(fp: u64) -> usize {
+        (fp >> (64 - SEG_BITS)) as usize
+    }
+
+    /// Inserts a fingerprint (never 0); `true` if it was not there yet.
+    pub fn insert(&mut self, fp: u64) -> bool {
+        debug_assert!(fp != 0, "0 marks an empty slot");
+        let new = self.segs[Self::seg(fp)].insert(fp);
+        self.len += usize::from(new);
+        new
+    }
+
+    pub fn contains(&self, fp: u64) -> bool {
+        self.segs[Self::seg(fp)].contains(fp)
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Heap bytes held by the table.
+    pub fn bytes(&self) -> usize {
+        self.segs.iter().map(|s| s.slots.len() * 8).sum::<usize>()
+            + self.segs.capacity() * std::mem::size_of::<Segment>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inserts_each_fingerprint_once_and_stays_compact() {
+        let mut s = FpSet::default();
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut fps = Vec::new();
+        for _ in 0..200_000 {
+            // splitmix64
+            x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = x;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            fps.push((z ^ (z >> 31)).max(1));
+        }
+        for &f in &fps {
+            assert!(s.insert(f));
+        }
+        for &f in &fps {
+            assert!(!s.insert(f));
+            assert!(s.contains(f));
+        }
+        assert!(!s.contains(12345));
+        assert_eq!(s.len(), fps.len());
+        let per = s.bytes() as f64 / fps.len() as f64;
+        assert!((10.0..=16.0).contains(&per), "{per} bytes per fingerprint");
+    }
+}
