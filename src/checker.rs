@@ -76,6 +76,14 @@ pub trait Spec:
     fn fingerprint(&self, fpr: &Fingerprinter, s: &Self::State) -> u64 {
         fpr.fp(s)
     }
+    /// What the reductions asked for do in this run (one line each, for the report).
+    fn reductions(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// The reductions this model was built with (replay needs the same).
+    fn reduce(&self) -> crate::params::Reductions {
+        crate::params::Reductions::default()
+    }
 }
 
 /// One step of a rendered trace.

@@ -116,6 +116,10 @@ struct Target {
     /// (repeatable; default: the properties the algorithm claims).
     #[arg(long = "property", short = 'P', value_name = "NAME")]
     properties: Vec<String>,
+    /// State-space reductions: por (partial-order), symmetry, all, none (comma-separated or
+    /// repeated). Verdicts are unchanged; state counts shrink.
+    #[arg(long, value_name = "NAMES")]
+    reduce: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -566,6 +570,9 @@ fn resolve(t: &Target) -> Result<(&'static dyn ModelEntry, RunSpec, Option<Model
     spec.add_params(&t.params)?;
     if !t.properties.is_empty() {
         spec.properties = t.properties.clone();
+    }
+    if !t.reduce.is_empty() {
+        spec.reduce = broadcheck::params::Reductions::parse(&t.reduce)?;
     }
     Ok((entry, spec, file))
 }

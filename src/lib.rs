@@ -31,6 +31,7 @@ pub mod plot;
 pub mod prob;
 pub mod properties;
 pub mod protocol;
+pub mod reduce;
 pub mod registry;
 pub mod report;
 pub mod rng;

@@ -11,8 +11,9 @@
 //! [params]           # model parameters (see `broadcheck list`)
 //! network = "bag"
 //!
-//! [search]           # optional: strategy and bounds
+//! [search]           # optional: strategy, bounds and reductions
 //! strategy = "bfs"
+//! reduce = ["por"]   # or "symmetry", "all" (the pinned count is then the reduced one)
 //!
 //! [expect]
 //! unique_states = 21
@@ -66,6 +67,10 @@ pub struct SearchCfg {
     pub max_depth: Option<usize>,
     pub max_states: Option<usize>,
     pub timeout: Option<f64>,
+    /// State-space reductions: `["por", "symmetry"]`, `["all"]` (the pinned state count is
+    /// the reduced one).
+    #[serde(default)]
+    pub reduce: Vec<String>,
 }
 
 /// Expected outcome.
@@ -153,6 +158,8 @@ impl ModelFile {
             f: Some(self.f),
             params,
             properties,
+            reduce: crate::params::Reductions::parse(&self.search.reduce)
+                .map_err(|e| Error::input(format!("search.reduce: {e}")))?,
         })
     }
 

@@ -5,6 +5,7 @@
 
 use crate::bits::PSet;
 use crate::properties::PropDef;
+use crate::reduce::Perm;
 use crate::system::System;
 use std::fmt::{self, Debug};
 use std::hash::Hash;
@@ -179,6 +180,25 @@ pub trait Protocol: Clone + Debug + Hash + Eq + Send + Sync + 'static {
     /// show every message.
     fn ignores(&self, _st: &Self::State, _msg: &Self::Msg) -> bool {
         false
+    }
+
+    /// Symmetry reduction ([`crate::reduce`]): `st` with processes renamed by `perm` (every
+    /// process id and message id inside it, per-process vectors reordered). `None`, the
+    /// default, means the protocol has no renaming, or this configuration is not symmetric
+    /// (e.g. a gossip overlay): symmetry reduction is then not applied.
+    fn rename_state(&self, _st: &Self::State, _perm: &Perm) -> Option<Self::State> {
+        None
+    }
+
+    /// `msg` with processes renamed by `perm` (see [`Protocol::rename_state`]).
+    fn rename_msg(&self, _msg: &Self::Msg, _perm: &Perm) -> Option<Self::Msg> {
+        None
+    }
+
+    /// Processes the algorithm treats specially (a sequencer, a coordinator): symmetry
+    /// reduction never renames them.
+    fn distinguished(&self, _env: &Env) -> PSet {
+        PSet::EMPTY
     }
 
     /// Whether `me`'s periodic timer is armed: the runtime then offers a `Tick` step, which is

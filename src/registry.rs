@@ -114,6 +114,17 @@ impl<P: Protocol> Entry<P> {
         sys.props = properties::select(&available, &names, info.uses_detector)?;
         sys.track_causality = sys.props.iter().any(|d| d.meta.id == properties::CRB5.id);
         sys.keep_order = !sys.props.iter().all(|d| properties::order_blind(d.meta));
+        sys.reduce = spec.reduce;
+        if spec.reduce.por {
+            sys.drop_ignored = true;
+            sys.reduction_notes.push(
+                "por: receipts a process ignores for good are taken at once (an ample set of one invisible, independent step)"
+                    .into(),
+            );
+        }
+        if spec.reduce.symmetry {
+            sys.enable_symmetry();
+        }
         Ok((sys, params))
     }
 }

@@ -65,6 +65,10 @@ pub struct Report {
     pub quiescent_states: usize,
     /// Which liveness method was used, under which assumptions.
     pub liveness_method: String,
+    /// The reductions asked for (`por`, `symmetry`).
+    pub reduce: Vec<String>,
+    /// What each reduction did in this run.
+    pub reductions: Vec<String>,
     pub properties: Vec<PropReport>,
 }
 
@@ -108,6 +112,8 @@ impl Report {
             seconds: out.elapsed.as_secs_f64(),
             quiescent_states: out.quiescent_states,
             liveness_method: m.liveness_method().to_string(),
+            reduce: m.reduce().names().iter().map(|s| s.to_string()).collect(),
+            reductions: m.reductions(),
             properties,
         }
     }
@@ -129,6 +135,9 @@ impl Report {
         }
         for (k, v) in self.params.iter().filter(|(k, _)| *k != "n" && *k != "f") {
             a += &format!(" -p {k}={v}");
+        }
+        if !self.reduce.is_empty() {
+            a += &format!(" --reduce {}", self.reduce.join(","));
         }
         a
     }
@@ -177,6 +186,9 @@ impl Report {
             "search   {}, {scope}; {} unique states ({} generated), max depth {}, {:.2} s",
             self.strategy, self.unique_states, self.states, self.max_depth, self.seconds
         );
+        for r in &self.reductions {
+            let _ = writeln!(s, "reduce   {r}");
+        }
         if self
             .properties
             .iter()

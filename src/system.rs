@@ -62,9 +62,16 @@ pub struct System<P: Protocol> {
     /// Fair-loss links: each in-flight message is lost with this probability instead of being
     /// delivered (`None`: reliable links between correct processes).
     pub loss: Option<crate::prob::Ratio>,
-    /// Drop in-flight messages their receiver ignores for good ([`Protocol::ignores`]); set by
-    /// the probability computation only.
+    /// Drop in-flight messages their receiver ignores for good ([`Protocol::ignores`]): the
+    /// partial-order reduction of [`crate::reduce`] (`--reduce por`), and always on in the
+    /// probability computation.
     pub drop_ignored: bool,
+    /// Symmetry reduction: the renamings tried besides the identity (empty: off).
+    pub symmetry: Vec<crate::reduce::Perm>,
+    /// What the reductions asked for do in this run, for the report.
+    pub reduction_notes: Vec<String>,
+    /// The reductions asked for.
+    pub reduce: crate::params::Reductions,
     /// Keep each delivery log in delivery order. When no checked property reads the order
     /// (see [`crate::properties::order_blind`]), logs are kept sorted instead: runs that
     /// delivered the same messages in a different order then reach the same state, which every
@@ -143,8 +150,225 @@ impl<P: Protocol> System<P> {
             track_causality: false,
             loss: None,
             drop_ignored: false,
+            symmetry: Vec::new(),
+            reduction_notes: Vec::new(),
+            reduce: crate::params::Reductions::default(),
             keep_order: true,
         }
+    }
+
+    /// `s` with processes renamed by `perm`; `None` if the protocol or the configuration has no
+    /// renaming (see [`crate::reduce`]).
+    pub fn rename(&self, s: &SysState<P>, perm: &crate::reduce::Perm) -> Option<SysState<P>> {
+        use crate::reduce::Rename;
+        if s.beats.is_some() {
+            return None;
+        }
+        let mut procs = s.procs.clone();
+        for (p, st) in s.procs.iter().enumerate() {
+            procs[perm.pid(p as Pid) as usize] = self.proto.rename_state(st, perm)?;
+        }
+        let mut net = crate::network::Net::with_capacity(s.net.len());
+        for e in &s.net {
+            net.push(Envelope {
+                src: perm.pid(e.src),
+                dst: perm.pid(e.dst),
+                msg: self.proto.rename_msg(&e.msg, perm)?,
+                copies: e.copies,
+            });
+        }
+        self.net.canonicalize(&mut net);
+        let mut pending = SmallVec::new();
+        for x in &s.pending {
+            pending.push(Pending {
+                p: perm.pid(x.p),
+                among: x.among.rename(perm),
+                k: x.k,
+                msg: self.proto.rename_msg(&x.msg, perm)?,
+            });
+        }
+        let h = &s.hist;
+        let mut hist = h.clone();
+        hist.crashed = h.crashed.rename(perm);
+        hist.broadcast = h.broadcast.rename(perm);
+        for (p, x) in h.suspects.iter().enumerate() {
+            hist.suspects[perm.pid(p as Pid) as usize] = x.rename(perm);
+        }
+        for (p, log) in h.log.iter().enumerate() {
+            let mut l: crate::history::Log = log.iter().map(|m| m.rename(perm)).collect();
+            if !self.keep_order {
+                l.sort_unstable();
+            }
+            hist.log[perm.pid(p as Pid) as usize] = l;
+        }
+        hist.past = crate::reduce::rename_by_msg(&h.past, perm);
+        Some(SysState {
+            procs,
+            net,
+            pending,
+            beats: None,
+            hist,
+        })
+    }
+
+    /// The successor of `s` by `a`; with `drop`, in-flight messages their receiver ignores
+    /// for good are dropped (partial-order reduction).
+    pub fn step(&self, s: &SysState<P>, a: Action<P::Msg>, drop: bool) -> SysState<P> {
+        let mut t = s.clone();
+        let env = &self.env;
+        match a {
+            Action::Broadcast { p, m } => {
+                t.hist.record_broadcast(m);
+                let mut out = Out::default();
+                self.proto
+                    .on_broadcast(env, p, &mut t.procs[p as usize], m, &mut out);
+                self.apply(&mut t, p, out);
+            }
+            Action::Deliver {
+                idx,
+                src,
+                dst,
+                msg,
+                keep_copy,
+            } => {
+                let i = idx as usize;
+                if keep_copy {
+                    t.net[i].copies -= 1;
+                } else {
+                    t.net.remove(i);
+                }
+                let mut out = Out::default();
+                self.proto
+                    .on_receive(env, dst, &mut t.procs[dst as usize], src, &msg, &mut out);
+                self.apply(&mut t, dst, out);
+            }
+            Action::Crash { p } => {
+                t.hist.crashed.insert(p);
+                t.net.retain(|e| e.dst != p);
+                if let (Some(tm), Some(b)) = (self.timing(), t.beats.as_mut()) {
+                    tm.crash(b, p);
+                }
+            }
+            Action::Time => {
+                if let (Some(tm), Some(mut b)) = (self.timing(), t.beats.take()) {
+                    let raised = tm.tick(&mut b, env.n, t.hist.crashed, &t.hist.suspects);
+                    t.beats = Some(b);
+                    for (p, q) in raised {
+                        // upon event ⟨Timeout⟩: q ∉ alive ⇒ trigger ⟨P, Crash | q⟩
+                        t.hist.suspects[p as usize].insert(q);
+                        let mut out = Out::default();
+                        self.proto
+                            .on_crash(env, p, &mut t.procs[p as usize], q, &mut out);
+                        self.apply(&mut t, p, out);
+                    }
+                }
+            }
+            Action::Beat { idx, .. } => {
+                if let (Some(tm), Some(b)) = (self.timing(), t.beats.as_mut()) {
+                    tm.deliver(b, idx as usize, t.hist.crashed);
+                }
+            }
+            Action::Detect { p, q } => {
+                t.hist.suspects[p as usize].insert(q);
+                let mut out = Out::default();
+                self.proto
+                    .on_crash(env, p, &mut t.procs[p as usize], q, &mut out);
+                self.apply(&mut t, p, out);
+            }
+            Action::Tick { p } => {
+                let mut out = Out::default();
+                self.proto
+                    .on_timer(env, p, &mut t.procs[p as usize], &mut out);
+                self.apply(&mut t, p, out);
+            }
+            Action::Choose { p, targets, .. } => {
+                let x = t.pending.remove(0);
+                for to in targets.iter() {
+                    self.send(&mut t, p, to, x.msg.clone());
+                }
+                self.net.canonicalize(&mut t.net);
+            }
+            Action::Lose { idx, .. } => {
+                t.net.remove(idx as usize);
+            }
+        }
+        if drop {
+            let procs = &t.procs;
+            t.net
+                .retain(|e| !self.proto.ignores(&procs[e.dst as usize], &e.msg));
+        }
+        t
+    }
+
+    /// Turns symmetry reduction on, if this run is symmetric; records why not otherwise.
+    pub fn enable_symmetry(&mut self) {
+        use stateright::Model;
+        let env = &self.env;
+        let why_not = if self.timing().is_some() {
+            Some("the heartbeat detector's timers are not renamed".to_string())
+        } else {
+            let init = self.init_states();
+            let id = crate::reduce::Perm::identity(env.n);
+            match init.first().map(|s| self.rename(s, &id)) {
+                Some(Some(_)) => None,
+                _ => Some(
+                    "this protocol (or this configuration of it) has no renaming of its states"
+                        .to_string(),
+                ),
+            }
+        };
+        if let Some(why) = why_not {
+            self.reduction_notes
+                .push(format!("symmetry: not applied: {why}"));
+            return;
+        }
+        let fixed = self.proto.distinguished(env);
+        let class: Vec<u32> = env
+            .procs()
+            .map(|p| {
+                if fixed.contains(p) {
+                    1000 + u32::from(p)
+                } else {
+                    u32::from(env.quota[p as usize])
+                }
+            })
+            .collect();
+        let group = crate::reduce::group(env.n, &class);
+        let mut classes: Vec<Vec<Pid>> = Vec::new();
+        let mut seen: Vec<u32> = Vec::new();
+        for p in env.procs() {
+            match seen.iter().position(|c| *c == class[p as usize]) {
+                Some(i) => classes[i].push(p),
+                None => {
+                    seen.push(class[p as usize]);
+                    classes.push(vec![p]);
+                }
+            }
+        }
+        let parts: Vec<String> = classes
+            .iter()
+            .map(|c| {
+                let v: Vec<String> = c.iter().map(|p| format!("p{p}")).collect();
+                format!("{{{}}}", v.join(","))
+            })
+            .collect();
+        self.reduction_notes.push(format!(
+            "symmetry: {} renamings; interchangeable: {} (distinguished processes and different broadcast quotas are never swapped)",
+            group.len(),
+            parts.join(" ")
+        ));
+        self.symmetry = group.into_iter().filter(|p| !p.is_identity()).collect();
+    }
+
+    /// The fingerprint of `s`'s symmetry orbit: the least over every renaming.
+    fn orbit_fingerprint(&self, fpr: &crate::checker::Fingerprinter, s: &SysState<P>) -> u64 {
+        let mut best = fpr.fp(s);
+        for perm in &self.symmetry {
+            if let Some(t) = self.rename(s, perm) {
+                best = best.min(fpr.fp(&t));
+            }
+        }
+        best
     }
 
     /// The heartbeat detector's timing, if it runs one.
@@ -357,9 +581,32 @@ impl<P: Protocol> System<P> {
             }
             _ => {}
         }
-        // New messages = next.net minus pool (as multisets), grouped by sender and content.
+        // New messages = next.net minus pool (as multisets), grouped by sender and content. With
+        // partial-order reduction, the sends are read off the unreduced successor, and what the
+        // reduction dropped is said.
+        let full;
+        let mut dropped_lines = Vec::new();
+        let after = if self.drop_ignored {
+            full = self.step(prev, a.clone(), false);
+            let mut dropped: Vec<&Envelope<P::Msg>> = full.net.iter().collect();
+            for e in &next.net {
+                if let Some(i) = dropped.iter().position(|x| *x == e) {
+                    dropped.swap_remove(i);
+                }
+            }
+            dropped.sort();
+            for e in dropped {
+                dropped_lines.push(format!(
+                    "dropped (partial-order reduction): {:?} p{}→p{}, which p{} ignores for good",
+                    e.msg, e.src, e.dst, e.dst
+                ));
+            }
+            &full
+        } else {
+            next
+        };
         let mut sent: Vec<(Pid, &P::Msg, Vec<Pid>)> = Vec::new();
-        for e in &next.net {
+        for e in &after.net {
             if let Some(i) = pool.iter().position(|x| x == e) {
                 pool.swap_remove(i);
                 continue;
@@ -377,6 +624,7 @@ impl<P: Protocol> System<P> {
             let to: Vec<String> = to.iter().map(|d| format!("p{d}")).collect();
             lines.push(format!("p{src} sends {msg:?} to {}", to.join(", ")));
         }
+        lines.extend(dropped_lines);
         lines
     }
 
@@ -530,90 +778,7 @@ impl<P: Protocol> stateright::Model for System<P> {
     }
 
     fn next_state(&self, s: &SysState<P>, a: Action<P::Msg>) -> Option<SysState<P>> {
-        let mut t = s.clone();
-        let env = &self.env;
-        match a {
-            Action::Broadcast { p, m } => {
-                t.hist.record_broadcast(m);
-                let mut out = Out::default();
-                self.proto
-                    .on_broadcast(env, p, &mut t.procs[p as usize], m, &mut out);
-                self.apply(&mut t, p, out);
-            }
-            Action::Deliver {
-                idx,
-                src,
-                dst,
-                msg,
-                keep_copy,
-            } => {
-                let i = idx as usize;
-                if keep_copy {
-                    t.net[i].copies -= 1;
-                } else {
-                    t.net.remove(i);
-                }
-                let mut out = Out::default();
-                self.proto
-                    .on_receive(env, dst, &mut t.procs[dst as usize], src, &msg, &mut out);
-                self.apply(&mut t, dst, out);
-            }
-            Action::Crash { p } => {
-                t.hist.crashed.insert(p);
-                t.net.retain(|e| e.dst != p);
-                if let (Some(tm), Some(b)) = (self.timing(), t.beats.as_mut()) {
-                    tm.crash(b, p);
-                }
-            }
-            Action::Time => {
-                if let (Some(tm), Some(mut b)) = (self.timing(), t.beats.take()) {
-                    let raised = tm.tick(&mut b, env.n, t.hist.crashed, &t.hist.suspects);
-                    t.beats = Some(b);
-                    for (p, q) in raised {
-                        // upon event ⟨Timeout⟩: q ∉ alive ⇒ trigger ⟨P, Crash | q⟩
-                        t.hist.suspects[p as usize].insert(q);
-                        let mut out = Out::default();
-                        self.proto
-                            .on_crash(env, p, &mut t.procs[p as usize], q, &mut out);
-                        self.apply(&mut t, p, out);
-                    }
-                }
-            }
-            Action::Beat { idx, .. } => {
-                if let (Some(tm), Some(b)) = (self.timing(), t.beats.as_mut()) {
-                    tm.deliver(b, idx as usize, t.hist.crashed);
-                }
-            }
-            Action::Detect { p, q } => {
-                t.hist.suspects[p as usize].insert(q);
-                let mut out = Out::default();
-                self.proto
-                    .on_crash(env, p, &mut t.procs[p as usize], q, &mut out);
-                self.apply(&mut t, p, out);
-            }
-            Action::Tick { p } => {
-                let mut out = Out::default();
-                self.proto
-                    .on_timer(env, p, &mut t.procs[p as usize], &mut out);
-                self.apply(&mut t, p, out);
-            }
-            Action::Choose { p, targets, .. } => {
-                let x = t.pending.remove(0);
-                for to in targets.iter() {
-                    self.send(&mut t, p, to, x.msg.clone());
-                }
-                self.net.canonicalize(&mut t.net);
-            }
-            Action::Lose { idx, .. } => {
-                t.net.remove(idx as usize);
-            }
-        }
-        if self.drop_ignored {
-            let procs = &t.procs;
-            t.net
-                .retain(|e| !self.proto.ignores(&procs[e.dst as usize], &e.msg));
-        }
-        Some(t)
+        Some(self.step(s, a, self.drop_ignored))
     }
 
     fn format_action(&self, a: &Action<P::Msg>) -> String {
@@ -786,6 +951,19 @@ impl<P: Protocol> crate::checker::Spec for System<P> {
     fn liveness_method(&self) -> &'static str {
         "terminal-state: judged at quiescent states (no obligatory step left); sound because \
          the state graph is acyclic"
+    }
+    fn fingerprint(&self, fpr: &crate::checker::Fingerprinter, s: &SysState<P>) -> u64 {
+        if self.symmetry.is_empty() {
+            fpr.fp(s)
+        } else {
+            self.orbit_fingerprint(fpr, s)
+        }
+    }
+    fn reductions(&self) -> Vec<String> {
+        self.reduction_notes.clone()
+    }
+    fn reduce(&self) -> crate::params::Reductions {
+        self.reduce
     }
 }
 

@@ -26,6 +26,7 @@
 use crate::params::Params;
 use crate::properties::{BEB1, RB2, RB3};
 use crate::protocol::{Env, MsgId, Out, Pid, Protocol};
+use crate::reduce::{Perm, Rename};
 use crate::registry::{Entry, ModelInfo};
 use std::fmt;
 
@@ -55,6 +56,14 @@ impl Protocol for Beb {
     type Msg = BebMsg;
 
     fn init(&self, _env: &Env, _me: Pid) {}
+
+    fn rename_state(&self, _st: &(), _perm: &Perm) -> Option<()> {
+        Some(())
+    }
+
+    fn rename_msg(&self, msg: &BebMsg, perm: &Perm) -> Option<BebMsg> {
+        Some(BebMsg(msg.0.rename(perm)))
+    }
 
     // upon event ⟨beb, Broadcast | m⟩
     fn on_broadcast(&self, env: &Env, _me: Pid, _st: &mut (), m: MsgId, out: &mut Out<BebMsg>) {

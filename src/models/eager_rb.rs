@@ -32,6 +32,7 @@ use crate::error::Error;
 use crate::params::{ParamSpec, Params};
 use crate::properties::{RB1, RB2, RB3, RB4};
 use crate::protocol::{Env, MsgId, Out, Pid, Protocol};
+use crate::reduce::{Perm, Rename};
 use crate::registry::{Entry, ModelInfo};
 
 /// Eager Reliable Broadcast.
@@ -54,6 +55,19 @@ impl Protocol for EagerRb {
     // upon event ⟨rb, Broadcast | m⟩
     fn on_broadcast(&self, env: &Env, _me: Pid, _st: &mut MSet, m: MsgId, out: &mut Out<Data>) {
         beb_broadcast(env, out, Data(m));
+    }
+
+    /// A delivered message is ignored for good (unless the broken variant re-delivers it).
+    fn ignores(&self, delivered: &MSet, msg: &Data) -> bool {
+        self.dedup && delivered.contains(msg.0)
+    }
+
+    fn rename_state(&self, delivered: &MSet, perm: &Perm) -> Option<MSet> {
+        Some(delivered.rename(perm))
+    }
+
+    fn rename_msg(&self, msg: &Data, perm: &Perm) -> Option<Data> {
+        Some(msg.rename(perm))
     }
 
     // upon event ⟨beb, Deliver | p, [DATA, s, m]⟩

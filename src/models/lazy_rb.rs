@@ -35,6 +35,7 @@ use crate::bits::PSet;
 use crate::params::Params;
 use crate::properties::{RB1, RB2, RB3, RB4};
 use crate::protocol::{Env, MsgId, Out, Pid, Protocol};
+use crate::reduce::{Perm, Rename};
 use crate::registry::{Entry, ModelInfo};
 use std::fmt::Debug;
 use std::hash::Hash;
@@ -101,11 +102,27 @@ impl<T: Payload> LazyLayer<T> {
         true
     }
 
+    /// Whether a receipt of `t` is a no-op, now and later: `t` was rb-delivered already
+    /// (`from` only grows).
+    pub fn ignores(&self, t: &T) -> bool {
+        let m = t.id();
+        self.from.iter().any(|x| x.id() == m)
+    }
+
     // upon event ⟨P, Crash | p⟩
     pub fn on_crash<M: Clone>(&mut self, env: &Env, out: &mut Out<M>, wrap: fn(T) -> M, p: Pid) {
         self.correct.remove(p);
         for t in self.from.iter().filter(|t| t.sender() == p) {
             beb_broadcast(env, out, wrap(t.clone()));
+        }
+    }
+}
+
+impl<T: Payload + Rename> Rename for LazyLayer<T> {
+    fn rename(&self, p: &Perm) -> Self {
+        LazyLayer {
+            correct: self.correct.rename(p),
+            from: self.from.rename(p),
         }
     }
 }
@@ -137,6 +154,18 @@ impl Protocol for LazyRb {
         out: &mut Out<Data>,
     ) {
         st.broadcast(env, out, same, Data(m));
+    }
+
+    fn ignores(&self, st: &LazyLayer<Data>, msg: &Data) -> bool {
+        st.ignores(msg)
+    }
+
+    fn rename_state(&self, st: &LazyLayer<Data>, perm: &Perm) -> Option<LazyLayer<Data>> {
+        Some(st.rename(perm))
+    }
+
+    fn rename_msg(&self, msg: &Data, perm: &Perm) -> Option<Data> {
+        Some(msg.rename(perm))
     }
 
     // upon event ⟨beb, Deliver | p, [DATA, s, m]⟩

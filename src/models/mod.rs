@@ -35,6 +35,12 @@ use std::fmt;
 #[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Data(pub MsgId);
 
+impl crate::reduce::Rename for Data {
+    fn rename(&self, p: &crate::reduce::Perm) -> Data {
+        Data(self.0.rename(p))
+    }
+}
+
 impl fmt::Debug for Data {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "[DATA {}]", self.0)

@@ -1,0 +1,225 @@
+//! State-space reductions: partial-order reduction and symmetry reduction. Both are opt-in
+//! (`--reduce por,symmetry`, or `reduce = [...]` in a model file's `[search]`), both keep every
+//! verdict the run checks, and both change the unique-state count, which a model file pins
+//! together with its reductions.
+//!
+//! # Partial-order reduction (`por`)
+//! Deliveries at different processes commute; what they cannot do, in general, is commute with
+//! the *later* deliveries at the same process that other processes' steps make possible. So the
+//! classic ample-set conditions (Peled 1993; Clarke, Grumberg, Peled, *Model Checking*,
+//! ch. 10) rarely allow a whole process's receipts to be taken alone in a broadcast algorithm,
+//! where everybody sends to everybody. The steps they do allow are the ones this reduction
+//! takes: the receipt by `p` of a message that `p` ignores for good
+//! ([`crate::protocol::Protocol::ignores`]: no state change, no send, no delivery, now and in
+//! every later state of `p`). Such a step
+//! - is **invisible**: it changes neither the history the properties read nor any process
+//!   state (condition C2);
+//! - is **independent** of every other step: it touches only its own envelope, stays enabled
+//!   until taken, and stays a no-op (C1). A crash of `p` discards the envelope instead, which
+//!   reaches the same state as taking the receipt first;
+//! - can be taken eagerly without ignoring anything forever (C3): it shrinks the network, so
+//!   no cycle consists of such steps alone.
+//!
+//! So `ample(s) = {that receipt}` is a valid ample set, and the reduced graph takes every such
+//! receipt at once: in-flight messages their receiver ignores are dropped after each step. A
+//! safety verdict, and a liveness verdict judged at quiescent states (which differ only by
+//! those envelopes), is the same with and without the reduction. Counterexamples are shorter:
+//! they no longer show useless receipts, and the trace says what was dropped.
+//!
+//! The reduction is only as sound as each protocol's `ignores`; a test audits it on every
+//! model (`ignores` must be a no-op and stay true), and another runs every model file with the
+//! reductions on to check that every seeded bug is still found.
+//!
+//! # Symmetry reduction (`symmetry`)
+//! If renaming processes maps the transition relation and the checked properties onto
+//! themselves, states equal up to a renaming satisfy the same properties and have renamed
+//! successors (Ip–Dill 1996; Emerson–Sistla 1996), so the search need only visit one state per
+//! orbit. The visited set stores the least fingerprint over the orbit (every renaming in the
+//! group is tried: N! for N interchangeable processes), and traces are replayed on concrete
+//! states, so they stay real runs.
+//!
+//! The group is honest about what breaks symmetry: it only permutes processes that the
+//! protocol does not distinguish ([`crate::protocol::Protocol::distinguished`], e.g. a
+//! sequencer) and that have the same broadcast quota (a distinguished sender, `senders=0`, is
+//! a fixed point). The catalogue's properties quantify over all processes and messages, so
+//! renaming preserves them; a protocol without a renaming of its states, or a run whose
+//! settings break symmetry (an overlay, the heartbeat detector), is checked without it and the
+//! report says why.
+//!
+//! Both reductions work the same in BFS and DFS (stateright's BFS ignores `symmetry()`; this
+//! project's search calls [`crate::checker::Spec::fingerprint`] in both).
+
+use crate::bits::{MSet, PSet};
+use crate::protocol::{MsgId, Pid, MAX_PROCS};
+
+/// A renaming of process ids: process `p` becomes `map[p]`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Perm {
+    map: [Pid; MAX_PROCS as usize],
+    n: u8,
+}
+
+impl Perm {
+    pub fn identity(n: u8) -> Perm {
+        let mut map = [0; MAX_PROCS as usize];
+        for (i, m) in map.iter_mut().enumerate() {
+            *m = i as Pid;
+        }
+        Perm { map, n }
+    }
+
+    /// The new name of `p`.
+    pub fn pid(&self, p: Pid) -> Pid {
+        self.map[p as usize]
+    }
+
+    /// Reorders a per-process vector: entry `p` moves to position `pid(p)`.
+    pub fn reorder<T: Clone>(&self, v: &[T]) -> Vec<T> {
+        let mut out = v.to_vec();
+        for (p, x) in v.iter().enumerate() {
+            out[self.pid(p as Pid) as usize] = x.clone();
+        }
+        out
+    }
+
+    pub fn is_identity(&self) -> bool {
+        (0..self.n).all(|p| self.pid(p) == p)
+    }
+}
+
+/// Every permutation of `0..n` that moves processes only within their class: `class[p]` is
+/// p's class (processes with different classes are never swapped). The identity comes first.
+pub fn group(n: u8, class: &[u32]) -> Vec<Perm> {
+    let mut out = Vec::new();
+    let mut cur = Perm::identity(n);
+    let mut used = [false; MAX_PROCS as usize];
+    fn go(
+        p: usize,
+        n: usize,
+        class: &[u32],
+        cur: &mut Perm,
+        used: &mut [bool; MAX_PROCS as usize],
+        out: &mut Vec<Perm>,
+    ) {
+        if p == n {
+            out.push(*cur);
+            return;
+        }
+        for q in 0..n {
+            if !used[q] && class[q] == class[p] {
+                used[q] = true;
+                cur.map[p] = q as Pid;
+                go(p + 1, n, class, cur, used, out);
+                used[q] = false;
+            }
+        }
+    }
+    go(0, n as usize, class, &mut cur, &mut used, &mut out);
+    out
+}
+
+/// Renaming processes in a value. Implementations must rename every process id the value
+/// holds (including ids inside message ids) and keep sorted containers sorted.
+pub trait Rename {
+    fn rename(&self, p: &Perm) -> Self;
+}
+
+impl Rename for PSet {
+    fn rename(&self, p: &Perm) -> PSet {
+        let mut s = PSet::EMPTY;
+        for q in self.iter() {
+            s.insert(p.pid(q));
+        }
+        s
+    }
+}
+
+impl Rename for MsgId {
+    fn rename(&self, p: &Perm) -> MsgId {
+        MsgId {
+            origin: p.pid(self.origin),
+            seq: self.seq,
+        }
+    }
+}
+
+impl Rename for MSet {
+    fn rename(&self, p: &Perm) -> MSet {
+        let mut s = MSet::EMPTY;
+        for m in self.iter() {
+            s.insert(m.rename(p));
+        }
+        s
+    }
+}
+
+impl Rename for bool {
+    fn rename(&self, _p: &Perm) -> bool {
+        *self
+    }
+}
+
+impl<T: Rename> Rename for Option<T> {
+    fn rename(&self, p: &Perm) -> Option<T> {
+        self.as_ref().map(|x| x.rename(p))
+    }
+}
+
+impl<A: Rename, B: Rename> Rename for (A, B) {
+    fn rename(&self, p: &Perm) -> (A, B) {
+        (self.0.rename(p), self.1.rename(p))
+    }
+}
+
+/// A sorted vector stays sorted.
+impl<T: Rename + Ord> Rename for Vec<T> {
+    fn rename(&self, p: &Perm) -> Vec<T> {
+        let mut v: Vec<T> = self.iter().map(|x| x.rename(p)).collect();
+        v.sort();
+        v
+    }
+}
+
+/// A vector indexed by [`MsgId::bit`] (e.g. `ack[m]`): entries move with their message.
+pub fn rename_by_msg<T: Rename + Clone>(v: &[T], p: &Perm) -> Vec<T> {
+    let mut out = v.to_vec();
+    for (bit, x) in v.iter().enumerate() {
+        let to = MsgId::from_bit(bit as u8).rename(p).bit() as usize;
+        if to < out.len() {
+            out[to] = x.rename(p);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_respect_classes() {
+        assert_eq!(group(3, &[0, 0, 0]).len(), 6);
+        assert_eq!(group(4, &[0, 0, 0, 0]).len(), 24);
+        // p0 distinguished: only p1..p3 move.
+        let g = group(4, &[1, 0, 0, 0]);
+        assert_eq!(g.len(), 6);
+        assert!(g.iter().all(|p| p.pid(0) == 0));
+        assert!(g[0].is_identity());
+        // Two classes of two.
+        assert_eq!(group(4, &[0, 1, 0, 1]).len(), 4);
+    }
+
+    #[test]
+    fn renaming_moves_ids_inside_sets() {
+        let g = group(3, &[0, 0, 0]);
+        let swap01 = g
+            .iter()
+            .find(|p| p.pid(0) == 1 && p.pid(1) == 0)
+            .expect("in the group");
+        let mut s = MSet::EMPTY;
+        s.insert(MsgId { origin: 0, seq: 1 });
+        let r = s.rename(swap01);
+        assert!(r.contains(MsgId { origin: 1, seq: 1 }));
+        assert_eq!(PSet(0b101).rename(swap01), PSet(0b110));
+    }
+}
