@@ -918,6 +918,7 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             properties: Vec::new(),
+            reduce: Default::default(),
         }
     }
 
@@ -961,7 +962,7 @@ mod tests {
         assert_eq!(same_as_stateright(&all_ack_urb::ENTRY, 3, 1, &[]), 3575);
         assert_eq!(
             same_as_stateright(&majority_ack_urb::ENTRY, 3, 1, &[]),
-            1100
+            748
         );
         assert_eq!(same_as_stateright(&sync_fail_stop_rb::ENTRY, 3, 1, &[]), 64);
         same_as_stateright(

@@ -54,6 +54,16 @@ pub struct Peers {
 }
 
 impl Peers {
+    /// Every process knows every other (the `full` overlay): renaming processes maps the
+    /// overlay onto itself.
+    pub fn is_full(&self) -> bool {
+        let all = PSet::all(self.views.len() as u8);
+        self.views
+            .iter()
+            .enumerate()
+            .all(|(p, v)| *v == all.minus(PSet(1 << p)))
+    }
+
     /// From the `overlay` parameter.
     pub fn from_params(p: &Params) -> Result<Peers> {
         let spec = OverlaySpec::parse(p.get("overlay"))?;

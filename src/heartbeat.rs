@@ -302,6 +302,7 @@ mod tests {
             f: Some(0),
             params: [("hb_timeout".to_string(), "3".to_string())].into(),
             properties: vec![],
+            reduce: Default::default(),
         };
         let e = crate::registry::find("lazy-rb")
             .unwrap()

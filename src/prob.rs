@@ -574,6 +574,7 @@ mod tests {
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect(),
                 properties: vec!["PRB4".into(), "PRB2".into()],
+                reduce: Default::default(),
             };
             let (mut m, _) = e.system(&spec).unwrap();
             let opts = ProbOptions::default();

@@ -36,6 +36,7 @@ fn spec(model: &str, n: u32, f: u32, params: &[(&str, &str)], props: &[&str]) ->
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
         properties: props.iter().map(|s| s.to_string()).collect(),
+        reduce: Default::default(),
     }
 }
 

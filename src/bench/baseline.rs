@@ -127,6 +127,7 @@ mod tests {
             f: Some(0),
             params: [("senders".to_string(), senders.to_string())].into(),
             properties: Vec::new(),
+            reduce: Default::default(),
         };
         let (sys, _) = eager_rb::ENTRY.system(&spec).expect("valid");
         let out = check(&sys, &Options::default());

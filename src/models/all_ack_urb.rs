@@ -31,6 +31,10 @@
 //! The guarded `upon exists` event runs at the end of every handler that may enable it (a fair
 //! scheduler runs it eventually; running it at once is one such schedule).
 //!
+//! Dead state: once m is delivered, `ack[m]` is never read again. The model clears it and
+//! ignores later acks for m (SPIN's dead-variable reduction, done by hand); no run's sends or
+//! deliveries change, and the receipts of those acks become no-ops that `--reduce por` skips.
+//!
 //! Claims **RB1–RB3** and **URB4 uniform agreement** for any number of crashes, with a perfect
 //! detector. Without strong accuracy (`detector=inaccurate`) a process may stop waiting for a
 //! live process, deliver, and crash: URB4 fails. Without strong completeness
@@ -45,6 +49,7 @@ use crate::bits::{MSet, PSet};
 use crate::params::Params;
 use crate::properties::{RB1, RB2, RB3, URB4};
 use crate::protocol::{Env, MsgId, Out, Pid, Protocol, MAX_MSGS};
+use crate::reduce::{rename_by_msg, Perm, Rename};
 use crate::registry::{Entry, ModelInfo};
 
 /// When a pending message may be delivered.
@@ -88,6 +93,9 @@ impl AckUrb {
             if !st.delivered.contains(m) && self.candeliver(st, m) {
                 st.delivered.insert(m);
                 out.deliver(m);
+                // ack[m] is dead from here on (only undelivered messages are tested): clear it,
+                // and ignore later acks for m (dead-variable reduction, as SPIN does).
+                st.ack[m.bit() as usize] = PSet::EMPTY;
             }
         }
     }
@@ -124,11 +132,32 @@ impl Protocol for AckUrb {
         out: &mut Out<Data>,
     ) {
         let m = msg.0;
+        if st.delivered.contains(m) {
+            return; // a late ack for a delivered message (see deliver_ready)
+        }
         st.ack[m.bit() as usize].insert(from);
         if st.pending.insert(m) {
             beb_broadcast(env, out, *msg);
         }
         self.deliver_ready(st, out);
+    }
+
+    /// Acks for a delivered message are ignored (see `deliver_ready`).
+    fn ignores(&self, st: &AckState, msg: &Data) -> bool {
+        st.delivered.contains(msg.0)
+    }
+
+    fn rename_state(&self, st: &AckState, perm: &Perm) -> Option<AckState> {
+        Some(AckState {
+            delivered: st.delivered.rename(perm),
+            pending: st.pending.rename(perm),
+            correct: st.correct.rename(perm),
+            ack: rename_by_msg(&st.ack, perm),
+        })
+    }
+
+    fn rename_msg(&self, msg: &Data, perm: &Perm) -> Option<Data> {
+        Some(msg.rename(perm))
     }
 
     // upon event ⟨P, Crash | p⟩

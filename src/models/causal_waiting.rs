@@ -28,6 +28,7 @@ use super::lazy_rb::{LazyLayer, Payload};
 use crate::params::Params;
 use crate::properties::{CRB5, FRB5, RB1, RB2, RB3, RB4};
 use crate::protocol::{Env, MsgId, Out, Pid, Protocol};
+use crate::reduce::{Perm, Rename};
 use crate::registry::{Entry, ModelInfo};
 use std::fmt;
 
@@ -45,6 +46,16 @@ pub struct VcData {
 impl fmt::Debug for VcData {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "[DATA W={:?} {}]", self.w, self.m)
+    }
+}
+
+/// `W` is indexed by process: renaming reorders it.
+impl Rename for VcData {
+    fn rename(&self, p: &Perm) -> VcData {
+        VcData {
+            m: self.m.rename(p),
+            w: p.reorder(&self.w),
+        }
     }
 }
 
@@ -87,6 +98,24 @@ impl Protocol for CausalWaiting {
         w[me as usize] = st.lsn;
         st.lsn += 1;
         st.rb.broadcast(env, out, wrap, VcData { m, w });
+    }
+
+    /// A message the RB layer delivered already is ignored for good.
+    fn ignores(&self, st: &VcState, msg: &VcData) -> bool {
+        st.rb.ignores(msg)
+    }
+
+    fn rename_state(&self, st: &VcState, perm: &Perm) -> Option<VcState> {
+        Some(VcState {
+            rb: st.rb.rename(perm),
+            v: perm.reorder(&st.v),
+            lsn: st.lsn,
+            pending: st.pending.rename(perm),
+        })
+    }
+
+    fn rename_msg(&self, msg: &VcData, perm: &Perm) -> Option<VcData> {
+        Some(msg.rename(perm))
     }
 
     // upon event ⟨rb, Deliver | p, [DATA, W, m]⟩

@@ -40,6 +40,7 @@ use crate::gossip::{self, Peers, EXCLUDE_SENDER, FANOUT, LOSS, OVERLAY, TTL};
 use crate::params::{ParamSpec, Params};
 use crate::properties::{PRB1, PRB2, PRB3};
 use crate::protocol::{Env, MsgId, Out, Pid, Protocol};
+use crate::reduce::{Perm, Rename};
 use crate::registry::{Entry, ModelInfo};
 use std::fmt;
 
@@ -116,6 +117,18 @@ impl Protocol for EagerGossip {
     /// its round counter is spent.
     fn ignores(&self, delivered: &MSet, msg: &GossipMsg) -> bool {
         delivered.contains(msg.m) && (self.forward == Forward::First || msg.r == Some(1))
+    }
+
+    /// Symmetric only over the full overlay (every process knows every other).
+    fn rename_state(&self, delivered: &MSet, perm: &Perm) -> Option<MSet> {
+        self.peers.is_full().then(|| delivered.rename(perm))
+    }
+
+    fn rename_msg(&self, msg: &GossipMsg, perm: &Perm) -> Option<GossipMsg> {
+        self.peers.is_full().then(|| GossipMsg {
+            m: msg.m.rename(perm),
+            r: msg.r,
+        })
     }
 
     // upon event ⟨fll, Deliver | p, [GOSSIP, s, m, r]⟩

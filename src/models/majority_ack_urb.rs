@@ -75,7 +75,7 @@ mod tests {
                 ("URB4", "holds"),
             ],
         );
-        assert_eq!(r.unique_states, 1100);
+        assert_eq!(r.unique_states, 748);
     }
 
     #[test]
