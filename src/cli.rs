@@ -54,6 +54,10 @@ enum Command {
         /// Model files checked at once (default: the number of cores).
         #[arg(long)]
         jobs: Option<usize>,
+        /// Run every file with these reductions instead of its own (por, symmetry, all, none):
+        /// every verdict must stay the same. Unique-state pins are then not compared.
+        #[arg(long, value_name = "NAMES")]
+        reduce: Vec<String>,
     },
     /// Exact probability that a run satisfies a property (default PRB4 agreement).
     ///
@@ -350,7 +354,8 @@ fn run(cli: Cli) -> Result<i32> {
             format,
             junit,
             jobs,
-        } => verify_cmd(paths, format, junit, jobs),
+            reduce,
+        } => verify_cmd(paths, format, junit, jobs, &reduce),
         Command::Prob(args) => prob(args),
         Command::Simulate(args) => simulate(args),
         Command::Sweep(args) => sweep(args),
@@ -649,14 +654,20 @@ fn verify_cmd(
     format: Format,
     junit: Option<PathBuf>,
     jobs: Option<usize>,
+    reduce: &[String],
 ) -> Result<i32> {
+    let reduce = if reduce.is_empty() {
+        None
+    } else {
+        Some(broadcheck::params::Reductions::parse(reduce)?)
+    };
     let paths = if paths.is_empty() {
         vec![PathBuf::from("models")]
     } else {
         paths
     };
     let files = verify::collect(&paths)?;
-    let results = verify::verify_all(&files, workers("--jobs", jobs)?)?;
+    let results = verify::verify_all(&files, workers("--jobs", jobs)?, reduce)?;
     if let Some(path) = &junit {
         std::fs::write(path, verify::junit(&results))
             .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;

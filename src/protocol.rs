@@ -97,6 +97,13 @@ pub struct Out<M> {
     pub(crate) delivers: Vec<MsgId>,
 }
 
+impl<M> Out<M> {
+    /// Nothing sent, nothing delivered.
+    pub fn is_empty(&self) -> bool {
+        self.sends.is_empty() && self.randoms.is_empty() && self.delivers.is_empty()
+    }
+}
+
 impl<M> Default for Out<M> {
     fn default() -> Self {
         Out {

@@ -195,6 +195,127 @@ pub fn rename_by_msg<T: Rename + Clone>(v: &[T], p: &Perm) -> Vec<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::params::Reductions;
+    use std::path::PathBuf;
+
+    fn model_files() -> Vec<PathBuf> {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models");
+        crate::verify::collect(&[dir]).expect("models/ is readable")
+    }
+
+    const ALL: Reductions = Reductions {
+        por: true,
+        symmetry: true,
+    };
+
+    /// Every model file's verdicts, the seeded bugs' violations included, are the same with
+    /// both reductions on.
+    #[test]
+    fn every_seeded_bug_is_still_found_with_reductions() {
+        let files = model_files();
+        let results = crate::verify::verify_all(&files, 2, Some(ALL)).expect("files load");
+        let violated = results
+            .iter()
+            .flat_map(|r| &r.rows)
+            .filter(|row| row.expected == "violated")
+            .count();
+        assert!(violated >= 40, "only {violated} seeded violations");
+        for r in &results {
+            for row in r.rows.iter().filter(|row| !row.ok) {
+                panic!(
+                    "{}: {} expected {}, got {} with --reduce all",
+                    r.path, row.what, row.expected, row.actual
+                );
+            }
+        }
+    }
+
+    /// What the reductions rely on (`ignores` is a monotone no-op; renamings preserve the
+    /// properties and commute with the steps) holds on every model file's configuration.
+    #[test]
+    fn reductions_are_honest_on_every_model_file() {
+        for path in model_files() {
+            let mf = crate::modelfile::ModelFile::load(&path).expect("loads");
+            let mut spec = mf.run_spec().expect("valid");
+            spec.reduce = ALL;
+            let entry = crate::registry::find(&mf.model).expect("known model");
+            let problems = entry.audit(&spec, 1500).expect("builds");
+            assert!(
+                problems.is_empty(),
+                "{}: {}",
+                path.display(),
+                problems.join("\n")
+            );
+        }
+    }
+
+    /// The audit is not vacuous: a protocol that claims to ignore what it does not is caught.
+    #[test]
+    fn the_audit_catches_a_dishonest_ignores() {
+        use crate::models::eager_rb::EagerRb;
+        use crate::protocol::{Env, Out, Pid, Protocol};
+        /// `lie_ignores`: claims every message is ignored. Otherwise: forgets to rename its
+        /// state.
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        struct Liar(EagerRb, bool);
+        impl Protocol for Liar {
+            type State = MSet;
+            type Msg = crate::models::Data;
+            fn init(&self, env: &Env, me: Pid) -> MSet {
+                self.0.init(env, me)
+            }
+            fn on_broadcast(&self, env: &Env, me: Pid, st: &mut MSet, m: MsgId, out: &mut Out<Self::Msg>) {
+                self.0.on_broadcast(env, me, st, m, out)
+            }
+            fn on_receive(&self, env: &Env, me: Pid, st: &mut MSet, from: Pid, msg: &Self::Msg, out: &mut Out<Self::Msg>) {
+                self.0.on_receive(env, me, st, from, msg, out)
+            }
+            fn ignores(&self, st: &MSet, msg: &Self::Msg) -> bool {
+                self.1 || self.0.ignores(st, msg)
+            }
+            fn rename_state(&self, st: &MSet, perm: &Perm) -> Option<MSet> {
+                Some(if self.1 { st.rename(perm) } else { *st })
+            }
+            fn rename_msg(&self, msg: &Self::Msg, perm: &Perm) -> Option<Self::Msg> {
+                Some(msg.rename(perm))
+            }
+        }
+        for lie_ignores in [true, false] {
+            let env = Env {
+                n: 3,
+                f: 0,
+                quota: vec![1, 1, 1],
+            };
+            let mut sys = crate::system::System::new(
+                Liar(EagerRb { dedup: true }, lie_ignores),
+                env,
+                crate::network::NetKind::Bag,
+                crate::detector::Detector::Perfect,
+            );
+            sys.enable_symmetry();
+            assert_eq!(sys.symmetry.len(), 5);
+            assert!(!sys.audit(200).is_empty(), "lie_ignores={lie_ignores}");
+        }
+    }
+
+    #[test]
+    fn the_audit_passes_an_honest_model() {
+        use crate::models::eager_rb::EagerRb;
+        use crate::protocol::Env;
+        let env = Env {
+            n: 3,
+            f: 1,
+            quota: vec![1, 1, 1],
+        };
+        let mut sys = crate::system::System::new(
+            EagerRb { dedup: true },
+            env,
+            crate::network::NetKind::Bag,
+            crate::detector::Detector::Perfect,
+        );
+        sys.enable_symmetry();
+        assert_eq!(sys.audit(2000), Vec::<String>::new());
+    }
 
     #[test]
     fn groups_respect_classes() {

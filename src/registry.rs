@@ -59,6 +59,8 @@ pub trait ModelEntry: Sync {
         addr: std::net::SocketAddr,
         ready: &dyn Fn(&str),
     ) -> Result<()>;
+    /// Builds the model and audits what its reductions rely on (see [`System::audit`]).
+    fn audit(&self, spec: &RunSpec, max_states: usize) -> Result<Vec<String>>;
 }
 
 /// A broadcast model: a [`Protocol`] run by [`System`].
@@ -217,6 +219,10 @@ impl<P: Protocol> Builder for Entry<P> {
         true
     }
 
+    fn audit(&self, m: &System<P>, max_states: usize) -> Vec<String> {
+        m.audit(max_states)
+    }
+
     fn probability(&self, mut m: System<P>, opts: &ProbOptions) -> Result<Vec<Probability>> {
         m.drop_ignored = true;
         let m = &m;
@@ -256,6 +262,11 @@ pub trait Builder: Sync {
             Builder::info(self).name
         )))
     }
+    /// Audits what the reductions rely on over the first `max_states` states (see
+    /// [`System::audit`]); the list of failures.
+    fn audit(&self, _m: &Self::Model, _max_states: usize) -> Vec<String> {
+        Vec::new()
+    }
     /// Checks a built model (default: the state-space search of [`checker::check`]).
     fn check_model(&self, m: &Self::Model, params: &Params, opts: &Options) -> Report {
         check_and_report(m, Builder::info(self), params, opts)
@@ -279,6 +290,10 @@ impl<B: Builder> ModelEntry for B {
     fn diagram(&self, spec: &RunSpec, handle: &str, svg: bool) -> Result<String> {
         let (m, _) = self.build(spec)?;
         diagram_of(&m, handle, svg)
+    }
+    fn audit(&self, spec: &RunSpec, max_states: usize) -> Result<Vec<String>> {
+        let (m, _) = self.build(spec)?;
+        Ok(Builder::audit(self, &m, max_states))
     }
     fn replay(&self, spec: &RunSpec, handle: &str) -> Result<Report> {
         let (m, params) = self.build(spec)?;

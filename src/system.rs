@@ -300,6 +300,91 @@ impl<P: Protocol> System<P> {
         t
     }
 
+    /// Audits what the reductions rely on, over the first `max_states` reachable states (BFS,
+    /// unreduced successors), and returns every failure found:
+    /// - [`Protocol::ignores`] is honest: receiving an ignored message changes nothing, and it
+    ///   stays ignored in every successor (while its receiver is alive);
+    /// - with symmetry on, every renaming in the group preserves each property's verdict and
+    ///   quiescence, and maps the successors of a state onto the successors of its renaming.
+    pub fn audit(&self, max_states: usize) -> Vec<String> {
+        use stateright::Model;
+        let fpr = crate::checker::Fingerprinter::default();
+        let mut problems = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut queue: std::collections::VecDeque<SysState<P>> = self.init_states().into();
+        let successors = |s: &SysState<P>| -> Vec<SysState<P>> {
+            let mut acts = Vec::new();
+            self.actions(s, &mut acts);
+            acts.into_iter().map(|a| self.step(s, a, false)).collect()
+        };
+        while let Some(s) = queue.pop_front() {
+            if !seen.insert(fpr.fp(&s)) || seen.len() > max_states || problems.len() > 5 {
+                continue;
+            }
+            let succ = successors(&s);
+            for e in &s.net {
+                let st = &s.procs[e.dst as usize];
+                if !self.proto.ignores(st, &e.msg) {
+                    continue;
+                }
+                let mut after = st.clone();
+                let mut out = Out::default();
+                self.proto
+                    .on_receive(&self.env, e.dst, &mut after, e.src, &e.msg, &mut out);
+                if after != *st || !out.is_empty() {
+                    problems.push(format!(
+                        "ignores() claims p{} ignores {:?} in {st:?}, but receiving it has an effect",
+                        e.dst, e.msg
+                    ));
+                }
+                for t in &succ {
+                    if !t.hist.crashed.contains(e.dst)
+                        && !self.proto.ignores(&t.procs[e.dst as usize], &e.msg)
+                    {
+                        problems.push(format!(
+                            "ignores() is not monotone: p{} ignores {:?} in {st:?} but not in {:?}",
+                            e.dst, e.msg, t.procs[e.dst as usize]
+                        ));
+                    }
+                }
+            }
+            for perm in &self.symmetry {
+                let Some(r) = self.rename(&s, perm) else {
+                    problems.push(format!("no renaming of {s:?}"));
+                    continue;
+                };
+                for d in &self.props {
+                    if (d.check)(self, &s).is_some() != (d.check)(self, &r).is_some() {
+                        problems.push(format!(
+                            "renaming {perm:?} changes the verdict of {} on {s:?}",
+                            d.meta.name
+                        ));
+                    }
+                }
+                if self.quiescent(&s) != self.quiescent(&r) {
+                    problems.push(format!("renaming {perm:?} changes quiescence of {s:?}"));
+                }
+                let mut a: Vec<u64> = succ
+                    .iter()
+                    .filter_map(|t| self.rename(t, perm))
+                    .map(|t| fpr.fp(&t))
+                    .collect();
+                let mut b: Vec<u64> = successors(&r).iter().map(|t| fpr.fp(t)).collect();
+                a.sort_unstable();
+                a.dedup();
+                b.sort_unstable();
+                b.dedup();
+                if a != b {
+                    problems.push(format!(
+                        "renaming {perm:?} does not commute with the steps of {s:?}"
+                    ));
+                }
+            }
+            queue.extend(succ);
+        }
+        problems
+    }
+
     /// Turns symmetry reduction on, if this run is symmetric; records why not otherwise.
     pub fn enable_symmetry(&mut self) {
         use stateright::Model;
