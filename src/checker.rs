@@ -577,6 +577,19 @@ impl<'a, M: Spec> Search<'a, M> {
                 let results = par_map(batch, self.opts.threads, |(s, _)| {
                     expand_one(m, slots, decided, fpr, s, expand)
                 });
+                let room = self.opts.max_states.is_none_or(|max| {
+                    self.visited.len() + results.iter().map(|r| r.succs.len()).sum::<usize>()
+                        < max
+                });
+                if self.opts.threads > 1 && self.parents.is_none() && room {
+                    if !self.absorb_batch(batch, depth, results, &mut next) {
+                        return;
+                    }
+                    self.pending_bytes = self
+                        .pending_bytes
+                        .max((level.capacity() + next.capacity()) * state_bytes);
+                    continue;
+                }
                 for (r, (_, f)) in results.into_iter().zip(batch) {
                     let trail = || match &self.parents {
                         Some(p) => Trail::Chain(chain(p, *f)),
@@ -596,9 +609,62 @@ impl<'a, M: Spec> Search<'a, M> {
         }
     }
 
+    /// [`Search::absorb`] for a whole BFS batch, with the visited-set insertions spread over
+    /// the workers ([`FpSet::insert_many`]). Same result as absorbing the states one by one:
+    /// property events are scanned first (in order, up to the state that decides the last
+    /// property, whose successors the one-by-one search would not insert either), then the
+    /// successors are inserted in order.
+    fn absorb_batch(
+        &mut self,
+        batch: &[(M::State, u64)],
+        depth: usize,
+        results: Vec<Expanded<M::State>>,
+        next: &mut Vec<(M::State, u64)>,
+    ) -> bool {
+        let mut cut = results.len();
+        for (i, (r, (_, f))) in results.iter().zip(batch).enumerate() {
+            for (slot, why) in &r.events {
+                if self.found[*slot].is_none() {
+                    self.found[*slot] = Some((Trail::At { fp: *f, depth }, why.clone()));
+                    self.decided[*slot] = true;
+                    self.undecided -= 1;
+                }
+            }
+            if r.quiescent {
+                self.quiescent += 1;
+            }
+            if self.undecided == 0 {
+                self.stopped_early = true;
+                cut = i;
+                break;
+            }
+            if r.has_succ && r.succs.is_empty() && self.bound.is_none() {
+                self.bound = Some(format!("depth limit {depth}"));
+            }
+        }
+        let succs: Vec<(M::State, u64)> = results
+            .into_iter()
+            .take(cut)
+            .flat_map(|r| r.succs)
+            .collect();
+        self.generated += succs.len();
+        let fps: Vec<u64> = succs.iter().map(|(_, f)| *f).collect();
+        let new = self.visited.insert_many(&fps, self.opts.threads);
+        next.extend(
+            succs
+                .into_iter()
+                .zip(new)
+                .filter_map(|(x, is_new)| is_new.then_some(x)),
+        );
+        cut == batch.len()
+    }
+
     /// Depth-first, with the path to the current state on the stack: each frame is a state's
     /// fingerprint and its not yet explored new successors.
     fn dfs(&mut self) {
+        if self.opts.threads > 1 && self.parents.is_none() {
+            return self.dfs_parallel();
+        }
         struct Frame<S> {
             fp: u64,
             succs: Vec<(S, u64)>,
@@ -649,6 +715,181 @@ impl<'a, M: Spec> Search<'a, M> {
                 return;
             }
         }
+    }
+
+    /// DFS on several workers: a short BFS (with parent links) grows a frontier of at least
+    /// 64 states per worker; the workers then take frontier states one at a time and search
+    /// depth-first from each, sharing one visited set. Unique-state counts and verdicts are
+    /// those of the sequential search; when several counterexamples exist, which one is
+    /// reported first may vary between runs.
+    fn dfs_parallel(&mut self) {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+        use std::sync::Mutex;
+        let threads = self.opts.threads;
+        // The BFS prefix.
+        self.parents = Some(Parents::default());
+        let mut level = self.inits();
+        let mut depth = 0;
+        while !level.is_empty() && level.len() < 64 * threads {
+            self.max_depth = depth;
+            if self.opts.max_depth.is_some_and(|d| depth >= d) {
+                break;
+            }
+            let mut next = Vec::new();
+            for (s, f) in &level {
+                let r = expand_one(self.m, &self.slots, &self.decided, &self.fpr, s, true);
+                let trail = match &self.parents {
+                    Some(p) => Trail::Chain(chain(p, *f)),
+                    None => Trail::Chain(vec![*f]),
+                };
+                if !self.absorb(*f, depth, || trail.clone(), r, |s, f| next.push((s, f))) {
+                    self.parents = None;
+                    return;
+                }
+            }
+            level = next;
+            depth += 1;
+        }
+        let prefix = self.parents.take().unwrap_or_default();
+        let root_depth = depth;
+        // The parallel phase.
+        let visited = std::mem::take(&mut self.visited).into_shared();
+        let found = Mutex::new(std::mem::take(&mut self.found));
+        let decided: Vec<AtomicBool> = self.decided.iter().map(|d| AtomicBool::new(*d)).collect();
+        let undecided = AtomicUsize::new(self.undecided);
+        let stop = AtomicBool::new(false);
+        let stopped_early = AtomicBool::new(false);
+        let bound: Mutex<Option<String>> = Mutex::new(self.bound.take());
+        let next_root = AtomicUsize::new(0);
+        let generated = AtomicUsize::new(0);
+        let quiescent = AtomicUsize::new(0);
+        let max_depth = AtomicUsize::new(self.max_depth);
+        let held_peak = AtomicUsize::new(0);
+        let (m, slots, fpr, opts, start) = (self.m, &self.slots, &self.fpr, self.opts, self.start);
+        // Records the first bound that cut the search; `halt` stops every worker.
+        let set_bound = |b: String, halt: bool| {
+            if let Ok(mut g) = bound.lock() {
+                g.get_or_insert(b);
+            }
+            if halt {
+                stop.store(true, Relaxed);
+            }
+        };
+        let worker = || {
+            struct Frame<S> {
+                fp: u64,
+                succs: Vec<(S, u64)>,
+            }
+            let mut local_decided: Vec<bool> = decided.iter().map(|d| d.load(Relaxed)).collect();
+            let mut n = 0usize;
+            let mut held = 0usize;
+            let mut peak = 0usize;
+            let (mut gen, mut quiet, mut deepest) = (0usize, 0usize, 0usize);
+            'roots: loop {
+                let i = next_root.fetch_add(1, Relaxed);
+                let Some((root, rf)) = level.get(i) else { break };
+                let mut stack: Vec<Frame<M::State>> = vec![Frame {
+                    fp: 0,
+                    succs: vec![(root.clone(), *rf)],
+                }];
+                held += 1;
+                while let Some(top) = stack.last_mut() {
+                    let Some((s, f)) = top.succs.pop() else {
+                        stack.pop();
+                        continue;
+                    };
+                    held -= 1;
+                    let depth = root_depth + stack.len() - 1;
+                    n += 1;
+                    if n.is_multiple_of(1024) {
+                        if stop.load(Relaxed) {
+                            break 'roots;
+                        }
+                        if opts.timeout.is_some_and(|t| start.elapsed() >= t) {
+                            let t = opts.timeout.map_or(0.0, |t| t.as_secs_f64());
+                            set_bound(format!("timeout of {t} s"), true);
+                            break 'roots;
+                        }
+                        for (l, d) in local_decided.iter_mut().zip(&decided) {
+                            *l = d.load(Relaxed);
+                        }
+                    }
+                    deepest = deepest.max(depth);
+                    let expand = opts.max_depth.is_none_or(|d| depth < d);
+                    let r = expand_one(m, slots, &local_decided, fpr, &s, expand);
+                    if r.quiescent {
+                        quiet += 1;
+                    }
+                    if !r.events.is_empty() {
+                        let mut c = chain(&prefix, *rf);
+                        c.extend(stack[2..].iter().map(|fr| fr.fp));
+                        if stack.len() > 1 {
+                            c.push(f);
+                        }
+                        if let Ok(mut found) = found.lock() {
+                            for (slot, why) in r.events {
+                                local_decided[slot] = true;
+                                if found[slot].is_none() {
+                                    found[slot] = Some((Trail::Chain(c.clone()), why));
+                                    decided[slot].store(true, Relaxed);
+                                    if undecided.fetch_sub(1, Relaxed) == 1 {
+                                        stopped_early.store(true, Relaxed);
+                                        stop.store(true, Relaxed);
+                                    }
+                                }
+                            }
+                        }
+                        if stop.load(Relaxed) {
+                            break 'roots;
+                        }
+                    }
+                    if r.has_succ && r.succs.is_empty() {
+                        set_bound(format!("depth limit {depth}"), false);
+                    }
+                    let mut succs = Vec::with_capacity(r.succs.len());
+                    for (t, tf) in r.succs {
+                        gen += 1;
+                        if visited.insert(tf) {
+                            succs.push((t, tf));
+                            if opts.max_states.is_some_and(|max| visited.len() >= max) {
+                                let max = opts.max_states.unwrap_or(0);
+                                set_bound(format!("state limit {max}"), true);
+                                break 'roots;
+                            }
+                        }
+                    }
+                    held += succs.len();
+                    peak = peak.max(held);
+                    succs.reverse();
+                    stack.push(Frame { fp: f, succs });
+                }
+                held = 0;
+            }
+            generated.fetch_add(gen, Relaxed);
+            quiescent.fetch_add(quiet, Relaxed);
+            max_depth.fetch_max(deepest, Relaxed);
+            held_peak.fetch_add(peak, Relaxed);
+        };
+        std::thread::scope(|sc| {
+            let hs: Vec<_> = (0..threads).map(|_| sc.spawn(&worker)).collect();
+            for h in hs {
+                if let Err(e) = h.join() {
+                    std::panic::resume_unwind(e);
+                }
+            }
+        });
+        self.visited = visited.into_inner();
+        self.found = found.into_inner().unwrap_or_else(|p| p.into_inner());
+        self.decided = self.found.iter().map(Option::is_some).collect();
+        self.undecided = undecided.into_inner();
+        self.stopped_early = stopped_early.into_inner();
+        self.bound = bound.into_inner().unwrap_or_else(|p| p.into_inner());
+        self.generated += generated.into_inner();
+        self.quiescent += quiescent.into_inner();
+        self.max_depth = max_depth.into_inner();
+        self.pending_bytes = self
+            .pending_bytes
+            .max(held_peak.into_inner() * std::mem::size_of::<(M::State, u64)>());
     }
 
     fn finish(self) -> Outcome<M> {
@@ -933,6 +1174,11 @@ mod tests {
                 ..Options::default()
             },
             Options {
+                threads: 2,
+                ..Options::default()
+            },
+            Options {
+                strategy: Strategy::Dfs,
                 threads: 2,
                 ..Options::default()
             },

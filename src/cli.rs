@@ -597,11 +597,6 @@ fn check(a: CheckArgs) -> Result<i32> {
     if a.threads == 0 {
         return Err(Error::input("--threads must be at least 1"));
     }
-    if a.threads > 1 && opts.strategy == Strategy::Dfs {
-        return Err(Error::input(
-            "--threads applies to bfs only; dfs is sequential",
-        ));
-    }
     opts.threads = a.threads;
     if std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() {
         opts.progress = Some(show_progress);

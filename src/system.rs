@@ -96,7 +96,7 @@ pub struct SysState<P: Protocol> {
     /// Random sends not yet resolved (empty except right after a handler asked for one).
     pub pending: SmallVec<[Pending<P::Msg>; 1]>,
     /// The heartbeat detector's clock and messages (`detector=heartbeat` only).
-    pub beats: Option<crate::heartbeat::Beats>,
+    pub beats: Option<Box<crate::heartbeat::Beats>>,
     pub hist: History,
 }
 
@@ -757,7 +757,7 @@ impl<P: Protocol> stateright::Model for System<P> {
                 .collect(),
             net: SmallVec::new(),
             pending: SmallVec::new(),
-            beats: self.timing().map(|t| t.start(self.env.n)),
+            beats: self.timing().map(|t| Box::new(t.start(self.env.n))),
             hist: History::with_causality(
                 self.env.n,
                 self.detector.is_some(),

@@ -118,6 +118,49 @@ impl FpSet {
         self.segs[Self::seg(fp)].contains(fp)
     }
 
+    /// Inserts `fps` in order on up to `threads` workers (each owns a range of segments) and
+    /// says which were new. The answer is the one sequential insertion gives: a fingerprint is
+    /// new at its first occurrence if the set did not hold it.
+    pub fn insert_many(&mut self, fps: &[u64], threads: usize) -> Vec<bool> {
+        let mut new = vec![false; fps.len()];
+        if threads <= 1 || fps.len() < 4096 {
+            for (i, &f) in fps.iter().enumerate() {
+                new[i] = self.insert(f);
+            }
+            return new;
+        }
+        let per = SEGMENTS.div_ceil(threads);
+        let found: Vec<Vec<usize>> = std::thread::scope(|sc| {
+            let handles: Vec<_> = self
+                .segs
+                .chunks_mut(per)
+                .enumerate()
+                .map(|(w, segs)| {
+                    sc.spawn(move || {
+                        let lo = w * per;
+                        let mut mine = Vec::new();
+                        for (i, &f) in fps.iter().enumerate() {
+                            let s = Self::seg(f);
+                            if s >= lo && s < lo + segs.len() && segs[s - lo].insert(f) {
+                                mine.push(i);
+                            }
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        for i in found.into_iter().flatten() {
+            new[i] = true;
+            self.len += 1;
+        }
+        new
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }
@@ -130,6 +173,55 @@ impl FpSet {
     pub fn bytes(&self) -> usize {
         self.segs.iter().map(|s| s.slots.len() * 8).sum::<usize>()
             + self.segs.capacity() * std::mem::size_of::<Segment>()
+    }
+}
+
+/// The same set shared by several workers: one lock per segment, so two workers rarely wait
+/// for each other.
+pub struct SharedFpSet {
+    segs: Vec<std::sync::Mutex<Segment>>,
+    len: std::sync::atomic::AtomicUsize,
+}
+
+impl FpSet {
+    pub fn into_shared(self) -> SharedFpSet {
+        SharedFpSet {
+            segs: self.segs.into_iter().map(std::sync::Mutex::new).collect(),
+            len: self.len.into(),
+        }
+    }
+}
+
+impl SharedFpSet {
+    /// Inserts a fingerprint (never 0); `true` if it was not there yet.
+    pub fn insert(&self, fp: u64) -> bool {
+        let new = match self.segs[FpSet::seg(fp)].lock() {
+            Ok(mut s) => s.insert(fp),
+            Err(poisoned) => poisoned.into_inner().insert(fp),
+        };
+        if new {
+            self.len.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        new
+    }
+
+    pub fn len(&self) -> usize {
+        self.len.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn into_inner(self) -> FpSet {
+        FpSet {
+            segs: self
+                .segs
+                .into_iter()
+                .map(|m| m.into_inner().unwrap_or_else(|p| p.into_inner()))
+                .collect(),
+            len: self.len.into_inner(),
+        }
     }
 }
 
@@ -158,6 +250,18 @@ mod tests {
             assert!(s.contains(f));
         }
         assert!(!s.contains(12345));
+        // Parallel batch insertion answers as sequential insertion does (duplicates inside the
+        // batch: only the first occurrence is new).
+        let mut par = FpSet::default();
+        let mut batch: Vec<u64> = fps[..50_000].to_vec();
+        batch.extend_from_slice(&fps[..10]);
+        let flags = par.insert_many(&batch, 2);
+        assert_eq!(flags.iter().filter(|b| **b).count(), 50_000);
+        assert!(flags[..50_000].iter().all(|b| *b));
+        assert!(flags[50_000..].iter().all(|b| !*b));
+        let again = par.insert_many(&fps[40_000..60_000], 2);
+        assert_eq!(again.iter().filter(|b| **b).count(), 10_000);
+        assert_eq!(par.len(), 60_000);
         assert_eq!(s.len(), fps.len());
         let per = s.bytes() as f64 / fps.len() as f64;
         assert!((10.0..=16.0).contains(&per), "{per} bytes per fingerprint");
