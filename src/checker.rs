@@ -822,7 +822,7 @@ impl<'a, M: Spec> Search<'a, M> {
                     }
                     if !r.events.is_empty() {
                         let mut c = chain(&prefix, *rf);
-                        c.extend(stack[2..].iter().map(|fr| fr.fp));
+                        c.extend(stack.get(2..).unwrap_or(&[]).iter().map(|fr| fr.fp));
                         if stack.len() > 1 {
                             c.push(f);
                         }
