@@ -88,6 +88,39 @@ enum Command {
     Replay(ReplayArgs),
     /// Serve stateright's web Explorer on a model (loopback only by default).
     Explore(ExploreArgs),
+    /// Measure the checker on fixed workloads: states/s, peak memory, bytes per state, the
+    /// speed-up over a plain stateright ActorModel, and what each reduction saves.
+    ///
+    /// Every run is a child process of its own (its peak memory is its own). Takes several
+    /// minutes; --quick runs small versions in seconds.
+    Bench(BenchArgs),
+}
+
+#[derive(Args, Debug)]
+struct BenchArgs {
+    /// Small workloads only (seconds instead of minutes).
+    #[arg(long)]
+    quick: bool,
+    /// Run only this workload (repeatable).
+    #[arg(long, value_name = "WORKLOAD")]
+    only: Vec<String>,
+    /// Worker threads per run (default: the number of cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Seconds each run may take before it is stopped (its row then says BOUNDED).
+    #[arg(long, default_value_t = 600.0)]
+    timeout: f64,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Internal: run one measurement in this process and print it as JSON.
+    #[arg(long, hide = true, value_name = "WORKLOAD")]
+    one: Option<String>,
+    /// Internal: the engine of --one (dfs, bfs, actor-bfs, actor-dfs).
+    #[arg(long, hide = true, default_value = "dfs")]
+    engine: String,
+    /// Internal: the reductions of --one.
+    #[arg(long, hide = true)]
+    reduce: Vec<String>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -362,6 +395,7 @@ fn run(cli: Cli) -> Result<i32> {
         Command::Overlay(args) => overlay(args),
         Command::Replay(args) => replay(args),
         Command::Explore(args) => explore(args),
+        Command::Bench(args) => bench(args),
     }
 }
 
@@ -408,6 +442,114 @@ fn workers(flag: &str, v: Option<usize>) -> Result<usize> {
         Some(0) => Err(Error::input(format!("{flag} must be at least 1"))),
         Some(t) => Ok(t),
         None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
+}
+
+fn bench(a: BenchArgs) -> Result<i32> {
+    use broadcheck::bench::{self as b, Engine, Measure};
+    let threads = workers("--threads", a.threads)?;
+    let timeout = broadcheck::modelfile::seconds("--timeout", a.timeout)?;
+    if let Some(name) = &a.one {
+        let engine = Engine::parse(&a.engine)
+            .ok_or_else(|| Error::input(format!("unknown engine '{}'", a.engine)))?;
+        let reduce = broadcheck::params::Reductions::parse(&a.reduce)?;
+        let m = b::run_one(a.quick, name, engine, reduce, threads, timeout)?;
+        out(&(serde_json::to_string(&m).map_err(|e| Error::Io(e.to_string()))? + "\n"));
+        return Ok(0);
+    }
+    let list = if a.quick { b::QUICK } else { b::WORKLOADS };
+    for name in &a.only {
+        b::find(list, name)?;
+    }
+    let exe = std::env::current_exe()
+        .map_err(|e| Error::Io(format!("cannot find this executable: {e}")))?;
+    let mut ms: Vec<Measure> = Vec::new();
+    for w in list
+        .iter()
+        .filter(|w| a.only.is_empty() || a.only.iter().any(|o| o == w.name))
+    {
+        for (engine, reduce) in w.runs {
+            let names = reduce.names();
+            let mut cmd = std::process::Command::new(&exe);
+            cmd.args(["bench", "--one", w.name, "--engine", engine.key()])
+                .args(["--threads", &threads.to_string()])
+                .args(["--timeout", &a.timeout.to_string()]);
+            if a.quick {
+                cmd.arg("--quick");
+            }
+            if !names.is_empty() {
+                cmd.args(["--reduce", &names.join(",")]);
+            }
+            eprint!("bench: {} / {} / {} ... ", w.name, engine.name(), names.join("+"));
+            let m = run_child(cmd, timeout + std::time::Duration::from_secs(60)).unwrap_or_else(
+                |why| Measure {
+                    workload: w.name.into(),
+                    engine: *engine,
+                    reduce: names.iter().map(|s| s.to_string()).collect(),
+                    threads,
+                    unique_states: 0,
+                    seconds: 0.0,
+                    exhaustive: false,
+                    peak_kib: 0,
+                    checker_bytes: None,
+                    error: Some(why),
+                },
+            );
+            eprintln!("{:.2} s", m.seconds);
+            ms.push(m);
+        }
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    out(&match a.format {
+        Format::Text => b::table(&ms, threads, cores),
+        Format::Json => json(&serde_json::json!({
+            "cores": cores,
+            "threads": threads,
+            "runs": ms,
+            "summary": b::summary(&ms),
+        }))?,
+    });
+    Ok(0)
+}
+
+/// Runs a `bench --one` child, killing it after `limit`; its measurement or why there is none.
+fn run_child(
+    mut cmd: std::process::Command,
+    limit: std::time::Duration,
+) -> std::result::Result<broadcheck::bench::Measure, String> {
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start: {e}"))?;
+    let start = std::time::Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if start.elapsed() > limit => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("killed after {:.0} s", limit.as_secs_f64()));
+            }
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(50)),
+            Err(e) => return Err(format!("wait failed: {e}")),
+        }
+    }
+    let output = child
+        .wait_with_output()
+        .map_err(|e| format!("no output: {e}"))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    match text.lines().last().map(serde_json::from_str) {
+        Some(Ok(m)) => Ok(m),
+        _ => {
+            let err = String::from_utf8_lossy(&output.stderr);
+            Err(format!(
+                "failed ({}): {}",
+                output.status,
+                err.lines().last().unwrap_or("no message")
+            ))
+        }
     }
 }
 

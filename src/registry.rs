@@ -61,6 +61,9 @@ pub trait ModelEntry: Sync {
     ) -> Result<()>;
     /// Builds the model and audits what its reductions rely on (see [`System::audit`]).
     fn audit(&self, spec: &RunSpec, max_states: usize) -> Result<Vec<String>>;
+    /// Like [`ModelEntry::check`], also returning the checker's memory (visited set plus
+    /// waiting states, in bytes).
+    fn check_measured(&self, spec: &RunSpec, opts: &Options) -> Result<(Report, usize)>;
 }
 
 /// A broadcast model: a [`Protocol`] run by [`System`].
@@ -294,6 +297,15 @@ impl<B: Builder> ModelEntry for B {
     fn audit(&self, spec: &RunSpec, max_states: usize) -> Result<Vec<String>> {
         let (m, _) = self.build(spec)?;
         Ok(Builder::audit(self, &m, max_states))
+    }
+    fn check_measured(&self, spec: &RunSpec, opts: &Options) -> Result<(Report, usize)> {
+        let (m, params) = self.build(spec)?;
+        let outcome = checker::check(&m, opts);
+        let bytes = outcome.visited_bytes + outcome.pending_bytes;
+        Ok((
+            report_of(&m, Builder::info(self), &params, opts, &outcome),
+            bytes,
+        ))
     }
     fn replay(&self, spec: &RunSpec, handle: &str) -> Result<Report> {
         let (m, params) = self.build(spec)?;

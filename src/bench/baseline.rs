@@ -93,24 +93,36 @@ pub fn model(n: usize, senders: &[usize]) -> ActorModel<EagerRbActor, (), ()> {
 pub struct Run {
     pub unique_states: usize,
     pub seconds: f64,
+    /// The search ran to the end (no state budget, no timeout).
+    pub complete: bool,
 }
 
-/// Runs stateright's own checker (BFS or DFS) on the baseline, to the end or to
-/// `max_states` unique states.
-pub fn run(n: usize, senders: &[usize], dfs: bool, threads: usize, max_states: Option<usize>) -> Run {
+/// Runs stateright's own checker (BFS or DFS) on the baseline, to the end or to `timeout`
+/// (stateright ignores its timeout with one thread, so at least two are used then).
+pub fn run(
+    n: usize,
+    senders: &[usize],
+    dfs: bool,
+    threads: usize,
+    timeout: std::time::Duration,
+) -> Run {
     let start = std::time::Instant::now();
-    let mut b = model(n, senders).checker().threads(threads);
-    if let Some(k) = max_states {
-        b = b.target_state_count(k);
-    }
-    let unique_states = if dfs {
-        b.spawn_dfs().join().unique_state_count()
+    let b = model(n, senders)
+        .checker()
+        .threads(threads.max(2))
+        .timeout(timeout);
+    let (unique_states, done) = if dfs {
+        let c = b.spawn_dfs().join();
+        (c.unique_state_count(), c.is_done())
     } else {
-        b.spawn_bfs().join().unique_state_count()
+        let c = b.spawn_bfs().join();
+        (c.unique_state_count(), c.is_done())
     };
+    let seconds = start.elapsed().as_secs_f64();
     Run {
         unique_states,
-        seconds: start.elapsed().as_secs_f64(),
+        seconds,
+        complete: done && seconds < timeout.as_secs_f64(),
     }
 }
 
@@ -143,7 +155,7 @@ mod tests {
             (3, "1", vec![1]),
             (4, "0", vec![0]),
         ] {
-            let theirs = super::run(n as usize, &sv, false, 1, None).unique_states;
+            let theirs = super::run(n as usize, &sv, false, 1, std::time::Duration::from_secs(60)).unique_states;
             assert_eq!(ours(n, senders), theirs, "n={n} senders={senders}");
         }
     }
