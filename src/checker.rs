@@ -393,6 +393,10 @@ struct Expanded<S> {
     events: Vec<(usize, Option<String>)>,
     quiescent: bool,
     has_succ: bool,
+    /// Successors were computed (false at the depth bound).
+    expanded: bool,
+    /// Successors generated, before `seen` filtered them.
+    generated: usize,
     succs: Vec<(S, u64)>,
 }
 
@@ -539,11 +543,11 @@ impl<'a, M: Spec> Search<'a, M> {
             self.stopped_early = true;
             return false;
         }
-        if r.has_succ && r.succs.is_empty() && self.bound.is_none() {
+        if r.has_succ && !r.expanded && self.bound.is_none() {
             self.bound = Some(format!("depth limit {depth}"));
         }
+        self.generated += r.generated;
         for (succ, f) in r.succs {
-            self.generated += 1;
             if self.visited.insert(f) {
                 if let Some(p) = self.parents.as_mut() {
                     p.insert(f, fp);
@@ -573,9 +577,10 @@ impl<'a, M: Spec> Search<'a, M> {
                 if self.timed_out() {
                     return;
                 }
-                let (m, slots, fpr, decided) = (self.m, &self.slots, &self.fpr, &self.decided);
+                let (m, slots, fpr, decided, visited) =
+                    (self.m, &self.slots, &self.fpr, &self.decided, &self.visited);
                 let results = par_map(batch, self.opts.threads, |(s, _)| {
-                    expand_one(m, slots, decided, fpr, s, expand)
+                    expand_one(m, slots, decided, fpr, s, expand, Some(visited))
                 });
                 let room = self.opts.max_states.is_none_or(|max| {
                     self.visited.len() + results.iter().map(|r| r.succs.len()).sum::<usize>()
@@ -638,16 +643,16 @@ impl<'a, M: Spec> Search<'a, M> {
                 cut = i;
                 break;
             }
-            if r.has_succ && r.succs.is_empty() && self.bound.is_none() {
+            if r.has_succ && !r.expanded && self.bound.is_none() {
                 self.bound = Some(format!("depth limit {depth}"));
             }
         }
+        self.generated += results.iter().take(cut).map(|r| r.generated).sum::<usize>();
         let succs: Vec<(M::State, u64)> = results
             .into_iter()
             .take(cut)
             .flat_map(|r| r.succs)
             .collect();
-        self.generated += succs.len();
         let fps: Vec<u64> = succs.iter().map(|(_, f)| *f).collect();
         let new = self.visited.insert_many(&fps, self.opts.threads);
         next.extend(
@@ -694,7 +699,7 @@ impl<'a, M: Spec> Search<'a, M> {
             }
             self.max_depth = self.max_depth.max(depth);
             let expand = self.opts.max_depth.is_none_or(|d| depth < d);
-            let r = expand_one(self.m, &self.slots, &self.decided, &self.fpr, &s, expand);
+            let r = expand_one(self.m, &self.slots, &self.decided, &self.fpr, &s, expand, None);
             let trail = || {
                 let mut c: Vec<u64> = stack[1..].iter().map(|fr| fr.fp).collect();
                 c.push(f);
@@ -737,7 +742,7 @@ impl<'a, M: Spec> Search<'a, M> {
             }
             let mut next = Vec::new();
             for (s, f) in &level {
-                let r = expand_one(self.m, &self.slots, &self.decided, &self.fpr, s, true);
+                let r = expand_one(self.m, &self.slots, &self.decided, &self.fpr, s, true, None);
                 let trail = match &self.parents {
                     Some(p) => Trail::Chain(chain(p, *f)),
                     None => Trail::Chain(vec![*f]),
@@ -816,7 +821,7 @@ impl<'a, M: Spec> Search<'a, M> {
                     }
                     deepest = deepest.max(depth);
                     let expand = opts.max_depth.is_none_or(|d| depth < d);
-                    let r = expand_one(m, slots, &local_decided, fpr, &s, expand);
+                    let r = expand_one(m, slots, &local_decided, fpr, &s, expand, None);
                     if r.quiescent {
                         quiet += 1;
                     }
@@ -843,12 +848,12 @@ impl<'a, M: Spec> Search<'a, M> {
                             break 'roots;
                         }
                     }
-                    if r.has_succ && r.succs.is_empty() {
+                    if r.has_succ && !r.expanded {
                         set_bound(format!("depth limit {depth}"), false);
                     }
                     let mut succs = Vec::with_capacity(r.succs.len());
+                    gen += r.generated;
                     for (t, tf) in r.succs {
-                        gen += 1;
                         if visited.insert(tf) {
                             succs.push((t, tf));
                             if opts.max_states.is_some_and(|max| visited.len() >= max) {
@@ -992,6 +997,7 @@ fn expand_one<M: Spec>(
     fpr: &Fingerprinter,
     s: &M::State,
     expand: bool,
+    seen: Option<&FpSet>,
 ) -> Expanded<M::State> {
     let quiescent = m.quiescent(s);
     let mut events = Vec::new();
@@ -1013,13 +1019,15 @@ fn expand_one<M: Spec>(
     let mut actions = Vec::new();
     m.actions(s, &mut actions);
     let has_succ = !actions.is_empty();
+    let mut generated = 0;
     let succs = if expand {
         actions
             .into_iter()
             .filter_map(|a| m.next_state(s, a))
-            .map(|t| {
+            .filter_map(|t| {
+                generated += 1;
                 let f = m.fingerprint(fpr, &t);
-                (t, f)
+                (!seen.is_some_and(|v| v.contains(f))).then_some((t, f))
             })
             .collect()
     } else {
@@ -1029,6 +1037,8 @@ fn expand_one<M: Spec>(
         events,
         quiescent,
         has_succ,
+        expanded: expand,
+        generated,
         succs,
     }
 }
