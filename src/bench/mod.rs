@@ -29,6 +29,9 @@ pub enum Engine {
     ActorBfs,
     /// stateright's DFS on the plain `ActorModel` baseline.
     ActorDfs,
+    /// SPIN on the team's Promela model (`benches/spin/eager_rb.pml`), if `spin` and `cc`
+    /// are installed: `spin -a`, `cc -O2 -DSAFETY`, `./pan -E`.
+    Spin,
 }
 
 impl Engine {
@@ -38,10 +41,17 @@ impl Engine {
             Engine::Bfs => "broadcheck bfs",
             Engine::ActorBfs => "ActorModel bfs",
             Engine::ActorDfs => "ActorModel dfs",
+            Engine::Spin => "SPIN default",
         }
     }
     pub fn parse(s: &str) -> Option<Engine> {
-        [Engine::Dfs, Engine::Bfs, Engine::ActorBfs, Engine::ActorDfs]
+        [
+            Engine::Dfs,
+            Engine::Bfs,
+            Engine::ActorBfs,
+            Engine::ActorDfs,
+            Engine::Spin,
+        ]
             .into_iter()
             .find(|e| e.key() == s)
     }
@@ -51,6 +61,7 @@ impl Engine {
             Engine::Bfs => "bfs",
             Engine::ActorBfs => "actor-bfs",
             Engine::ActorDfs => "actor-dfs",
+            Engine::Spin => "spin",
         }
     }
 }
@@ -94,6 +105,7 @@ pub const WORKLOADS: &[Workload] = &[
         f: 0,
         params: &[("senders", "0,1")],
         runs: &[
+            (Engine::Spin, RAW),
             (Engine::ActorBfs, RAW),
             (Engine::ActorDfs, RAW),
             (Engine::Bfs, RAW),
@@ -265,7 +277,13 @@ pub fn run_one(
 ) -> Result<Measure> {
     let w = find(if quick { QUICK } else { WORKLOADS }, name)?;
     let reduce_names: Vec<String> = reduce.names().iter().map(|s| s.to_string()).collect();
+    let mut peak = None;
     let (unique_states, seconds, exhaustive, checker_bytes) = match engine {
+        Engine::Spin => {
+            let r = spin(w)?;
+            peak = Some(r.2);
+            (r.0, r.1, true, None)
+        }
         Engine::ActorBfs | Engine::ActorDfs => {
             let senders = actor_senders(w)?;
             let r = baseline::run(
@@ -313,10 +331,60 @@ pub fn run_one(
         unique_states,
         seconds,
         exhaustive,
-        peak_kib: peak_kib(),
+        peak_kib: peak.unwrap_or_else(peak_kib),
         checker_bytes,
         error: None,
     })
+}
+
+/// The Promela model of the reference workload (see `benches/spin/run.sh`).
+pub const EAGER_RB_PML: &str = include_str!("../../benches/spin/eager_rb.pml");
+
+/// Runs SPIN on the reference workload: (states stored, pan's elapsed seconds, pan's total
+/// memory in KiB).
+fn spin(w: &Workload) -> Result<(usize, f64, u64)> {
+    if w.model != "eager-rb" || w.n != 3 || w.params != [("senders", "0,1")] {
+        return Err(Error::input(format!(
+            "the Promela model is the eager-rb reference workload; {} is not",
+            w.name
+        )));
+    }
+    let dir = std::env::temp_dir().join(format!("broadcheck-spin-{}", std::process::id()));
+    let io = |e: std::io::Error| Error::Io(format!("spin: {e}"));
+    std::fs::create_dir_all(&dir).map_err(io)?;
+    std::fs::write(dir.join("eager_rb.pml"), EAGER_RB_PML).map_err(io)?;
+    let run = |prog: &str, args: &[&str]| -> Result<String> {
+        let o = std::process::Command::new(prog)
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .map_err(|e| Error::Io(format!("{prog} is not installed or failed: {e}")))?;
+        if !o.status.success() {
+            return Err(Error::Io(format!("{prog} failed ({})", o.status)));
+        }
+        Ok(String::from_utf8_lossy(&o.stdout).into_owned())
+    };
+    let result = (|| {
+        run("spin", &["-a", "eager_rb.pml"])?;
+        run("cc", &["-O2", "-DSAFETY", "-o", "pan", "pan.c"])?;
+        run("./pan", &["-E"])
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = result?;
+    let field = |suffix: &str| {
+        text.lines()
+            .find(|l| l.contains(suffix))
+            .and_then(|l| {
+                l.split_whitespace()
+                    .find(|x| x.parse::<f64>().is_ok())
+                    .and_then(|x| x.parse::<f64>().ok())
+            })
+            .ok_or_else(|| Error::Io(format!("spin: no '{suffix}' in pan's output")))
+    };
+    let states = field("states, stored")? as usize;
+    let secs = field("elapsed time")?;
+    let mb = field("total actual memory usage")?;
+    Ok((states, secs, (mb * 1024.0) as u64))
 }
 
 /// The baseline's senders, read off the workload's `senders` parameter.
@@ -412,7 +480,7 @@ pub fn summary(ms: &[Measure]) -> Vec<String> {
     for w in workloads {
         let ours = get(w, Engine::Dfs, &[]);
         if let Some(o) = ours.filter(|o| o.exhaustive) {
-            for base in [Engine::ActorBfs, Engine::ActorDfs] {
+            for base in [Engine::Spin, Engine::ActorBfs, Engine::ActorDfs] {
                 if let Some(b) = get(w, base, &[]).filter(|b| b.exhaustive) {
                     let same = if b.unique_states == o.unique_states {
                         "same state count".to_string()
@@ -442,6 +510,14 @@ pub fn summary(ms: &[Measure]) -> Vec<String> {
                         x.seconds,
                         o.seconds
                     ));
+                    if let Some(sp) = get(w, Engine::Spin, &[]).filter(|s| s.exhaustive) {
+                        out.push(format!(
+                            "{w}: {label}: exhaustive verdict {:.0}x sooner than SPIN default ({:.3} s vs {:.2} s)",
+                            sp.seconds / x.seconds.max(1e-6),
+                            x.seconds,
+                            sp.seconds
+                        ));
+                    }
                 }
             }
         }
