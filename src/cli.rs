@@ -473,7 +473,10 @@ fn bench(a: BenchArgs) -> Result<i32> {
             let mut cmd = std::process::Command::new(&exe);
             cmd.args(["bench", "--one", w.name, "--engine", engine.key()])
                 .args(["--threads", &threads.to_string()])
-                .args(["--timeout", &a.timeout.to_string()]);
+                .args([
+                    "--timeout",
+                    &w.budget.map_or(a.timeout, |b| b.min(a.timeout)).to_string(),
+                ]);
             if a.quick {
                 cmd.arg("--quick");
             }

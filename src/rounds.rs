@@ -133,6 +133,8 @@ pub struct Rounds<P: RoundProtocol> {
     pub proto: P,
     pub env: REnv,
     pub props: Vec<PropDef<Rounds<P>>>,
+    /// The reductions asked for; neither applies to this runtime (see [`Rounds::reductions`]).
+    pub reduce: crate::params::Reductions,
 }
 
 enum Choice<M> {
@@ -357,6 +359,24 @@ impl<P: RoundProtocol> stateright::Model for Rounds<P> {
 impl<P: RoundProtocol> Spec for Rounds<P> {
     fn props(&self) -> &[PropDef<Self>] {
         &self.props
+    }
+
+    fn reduce(&self) -> crate::params::Reductions {
+        self.reduce
+    }
+
+    /// Said, not silently skipped: the synchronous-rounds runtime has no interleavings to
+    /// reduce (a round's messages are delivered in one step, a traitor's slots are filled in a
+    /// fixed order), and its states are not renamed.
+    fn reductions(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        if self.reduce.por {
+            v.push("por: not applicable: synchronous rounds have no interleavings (each round is delivered in one step)".into());
+        }
+        if self.reduce.symmetry {
+            v.push("symmetry: not applied: the synchronous-rounds runtime does not rename its states".into());
+        }
+        v
     }
 
     fn quiescent(&self, s: &RState<P>) -> bool {
@@ -726,7 +746,15 @@ impl<P: RoundProtocol> RoundEntry<P> {
         let available = crate::properties::agreement_catalogue::<P>();
         let names = spec.property_names(info.claims);
         let props = crate::properties::select(&available, &names, false)?;
-        Ok((Rounds { proto, env, props }, params))
+        Ok((
+            Rounds {
+                proto,
+                env,
+                props,
+                reduce: spec.reduce,
+            },
+            params,
+        ))
     }
 }
 

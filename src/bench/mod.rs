@@ -76,6 +76,9 @@ pub struct Workload {
     pub params: &'static [(&'static str, &'static str)],
     /// (engine, reductions) pairs to measure.
     pub runs: &'static [(Engine, Reductions)],
+    /// Seconds each run may take, if less than the bench's `--timeout` (a workload known not
+    /// to finish is measured bounded).
+    pub budget: Option<f64>,
 }
 
 const RAW: Reductions = Reductions {
@@ -114,6 +117,7 @@ pub const WORKLOADS: &[Workload] = &[
             (Engine::Dfs, SYM),
             (Engine::Dfs, ALL),
         ],
+        budget: None,
     },
     Workload {
         name: "eager-rb-all",
@@ -123,6 +127,7 @@ pub const WORKLOADS: &[Workload] = &[
         f: 0,
         params: &[("senders", "all")],
         runs: &[(Engine::Dfs, POR), (Engine::Dfs, ALL)],
+        budget: None,
     },
     Workload {
         name: "eager-rb-n4-f1",
@@ -132,6 +137,7 @@ pub const WORKLOADS: &[Workload] = &[
         f: 1,
         params: &[("senders", "all")],
         runs: &[(Engine::Dfs, POR), (Engine::Dfs, ALL)],
+        budget: None,
     },
     Workload {
         name: "om",
@@ -141,6 +147,7 @@ pub const WORKLOADS: &[Workload] = &[
         f: 1,
         params: &[],
         runs: &[(Engine::Dfs, RAW), (Engine::Bfs, RAW), (Engine::Dfs, ALL)],
+        budget: None,
     },
     Workload {
         name: "om2-n7-f2",
@@ -150,6 +157,7 @@ pub const WORKLOADS: &[Workload] = &[
         f: 2,
         params: &[],
         runs: &[(Engine::Dfs, ALL)],
+        budget: Some(60.0),
     },
     Workload {
         name: "majority-ack-urb",
@@ -165,6 +173,7 @@ pub const WORKLOADS: &[Workload] = &[
             (Engine::Dfs, SYM),
             (Engine::Dfs, ALL),
         ],
+        budget: None,
     },
     Workload {
         name: "causal-waiting",
@@ -174,6 +183,7 @@ pub const WORKLOADS: &[Workload] = &[
         f: 0,
         params: &[("msgs", "2")],
         runs: &[(Engine::Dfs, RAW), (Engine::Bfs, RAW), (Engine::Dfs, ALL)],
+        budget: None,
     },
     Workload {
         name: "eager-gossip",
@@ -188,6 +198,7 @@ pub const WORKLOADS: &[Workload] = &[
             (Engine::Dfs, POR),
             (Engine::Dfs, ALL),
         ],
+        budget: None,
     },
 ];
 
@@ -206,6 +217,7 @@ pub const QUICK: &[Workload] = &[
             (Engine::Bfs, RAW),
             (Engine::Dfs, ALL),
         ],
+        budget: None,
     },
     Workload {
         name: "om",
@@ -215,6 +227,7 @@ pub const QUICK: &[Workload] = &[
         f: 1,
         params: &[],
         runs: &[(Engine::Dfs, RAW), (Engine::Dfs, ALL)],
+        budget: None,
     },
 ];
 
