@@ -293,9 +293,38 @@ mod tests {
                 crate::detector::Detector::Perfect,
             );
             sys.enable_symmetry();
-            assert_eq!(sys.symmetry.len(), 5);
+            assert_eq!(sys.symmetry.len(), 6);
             assert!(!sys.audit(200).is_empty(), "lie_ignores={lie_ignores}");
         }
+    }
+
+    /// The orbit fingerprint tries only the renamings that sort processes by signature; the
+    /// counts are the ones the whole group gives (pinned from a run that tried every renaming).
+    #[test]
+    fn signature_pruning_keeps_orbits_whole() {
+        let count = |model: &str, n: u32, f: u32, params: &[(&str, &str)], r: Reductions| {
+            let spec = crate::params::RunSpec {
+                model: model.into(),
+                n: Some(n),
+                f: Some(f),
+                params: params
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                properties: Vec::new(),
+                reduce: r,
+            };
+            let entry = crate::registry::find(model).expect("known");
+            let opts = crate::checker::Options::default();
+            entry.check(&spec, &opts).expect("runs").unique_states
+        };
+        let sym = Reductions {
+            por: false,
+            symmetry: true,
+        };
+        assert_eq!(count("majority-ack-urb", 4, 1, &[], sym), 26_265);
+        assert_eq!(count("eager-rb", 4, 1, &[("senders", "all")], ALL), 18_530);
+        assert_eq!(count("eager-rb", 3, 0, &[("senders", "all")], ALL), 147);
     }
 
     #[test]

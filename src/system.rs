@@ -66,8 +66,10 @@ pub struct System<P: Protocol> {
     /// partial-order reduction of [`crate::reduce`] (`--reduce por`), and always on in the
     /// probability computation.
     pub drop_ignored: bool,
-    /// Symmetry reduction: the renamings tried besides the identity (empty: off).
+    /// Symmetry reduction: the group of renamings, identity first (empty: off).
     pub symmetry: Vec<crate::reduce::Perm>,
+    /// `sym_class[p]`: p's class; the group only renames processes within a class.
+    pub sym_class: Vec<u32>,
     /// What the reductions asked for do in this run, for the report.
     pub reduction_notes: Vec<String>,
     /// The reductions asked for.
@@ -151,6 +153,7 @@ impl<P: Protocol> System<P> {
             loss: None,
             drop_ignored: false,
             symmetry: Vec::new(),
+            sym_class: Vec::new(),
             reduction_notes: Vec::new(),
             reduce: crate::params::Reductions::default(),
             keep_order: true,
@@ -442,18 +445,60 @@ impl<P: Protocol> System<P> {
             group.len(),
             parts.join(" ")
         ));
-        self.symmetry = group.into_iter().filter(|p| !p.is_identity()).collect();
+        self.symmetry = if group.len() > 1 { group } else { Vec::new() };
+        self.sym_class = class;
     }
 
     /// The fingerprint of `s`'s symmetry orbit: the least over every renaming.
+    ///
+    /// Only the renamings that sort processes by a renaming-invariant signature are tried
+    /// (crashed, deliveries, in-flight messages to and from it, broadcasts, detector output):
+    /// every state of an orbit has the same set of such renamed states, so their least
+    /// fingerprint still identifies the orbit, and ties are the only renamings to try.
     fn orbit_fingerprint(&self, fpr: &crate::checker::Fingerprinter, s: &SysState<P>) -> u64 {
-        let mut best = fpr.fp(s);
-        for perm in &self.symmetry {
-            if let Some(t) = self.rename(s, perm) {
-                best = best.min(fpr.fp(&t));
-            }
+        let n = self.env.n as usize;
+        let mut sig = [0u64; crate::protocol::MAX_PROCS as usize];
+        for (p, x) in sig.iter_mut().enumerate().take(n) {
+            let pid = p as Pid;
+            let h = &s.hist;
+            let to = s.net.iter().filter(|e| e.dst == pid).count() as u64;
+            let from = s.net.iter().filter(|e| e.src == pid).count() as u64;
+            let sent = h.broadcast.iter().filter(|m| m.origin == pid).count() as u64;
+            let susp = h.suspects.get(p).map_or(0, |x| x.len()) as u64;
+            *x = u64::from(h.crashed.contains(pid)) << 60
+                | (h.log[p].len() as u64).min(0xfff) << 48
+                | to.min(0xfff) << 36
+                | from.min(0xfff) << 24
+                | sent.min(0xff) << 16
+                | susp.min(0xff) << 8;
         }
-        best
+        let class = &self.sym_class;
+        let sorts = |perm: &crate::reduce::Perm| {
+            (0..n).all(|p| {
+                (0..n).all(|q| {
+                    class[p] != class[q]
+                        || sig[p] >= sig[q]
+                        || perm.pid(p as Pid) < perm.pid(q as Pid)
+                })
+            })
+        };
+        let mut best = u64::MAX;
+        for perm in self.symmetry.iter().filter(|p| sorts(p)) {
+            let f = if perm.is_identity() {
+                fpr.fp(s)
+            } else {
+                match self.rename(s, perm) {
+                    Some(t) => fpr.fp(&t),
+                    None => continue,
+                }
+            };
+            best = best.min(f);
+        }
+        if best == u64::MAX {
+            fpr.fp(s)
+        } else {
+            best
+        }
     }
 
     /// The heartbeat detector's timing, if it runs one.
