@@ -177,11 +177,11 @@ pub const WORKLOADS: &[Workload] = &[
     },
     Workload {
         name: "causal-waiting",
-        what: "waiting causal broadcast (CGR Alg. 3.15), n=3, p0 broadcasts 2 messages",
+        what: "waiting causal broadcast (CGR Alg. 3.15), n=3, p0 and p1 broadcast 2 messages each",
         model: "causal-waiting",
         n: 3,
         f: 0,
-        params: &[("msgs", "2")],
+        params: &[("msgs", "2"), ("senders", "0,1")],
         runs: &[(Engine::Dfs, RAW), (Engine::Bfs, RAW), (Engine::Dfs, ALL)],
         budget: None,
     },
