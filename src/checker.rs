@@ -583,8 +583,7 @@ impl<'a, M: Spec> Search<'a, M> {
                     expand_one(m, slots, decided, fpr, s, expand, Some(visited))
                 });
                 let room = self.opts.max_states.is_none_or(|max| {
-                    self.visited.len() + results.iter().map(|r| r.succs.len()).sum::<usize>()
-                        < max
+                    self.visited.len() + results.iter().map(|r| r.succs.len()).sum::<usize>() < max
                 });
                 if self.opts.threads > 1 && self.parents.is_none() && room {
                     if !self.absorb_batch(batch, depth, results, &mut next) {
@@ -699,7 +698,15 @@ impl<'a, M: Spec> Search<'a, M> {
             }
             self.max_depth = self.max_depth.max(depth);
             let expand = self.opts.max_depth.is_none_or(|d| depth < d);
-            let r = expand_one(self.m, &self.slots, &self.decided, &self.fpr, &s, expand, None);
+            let r = expand_one(
+                self.m,
+                &self.slots,
+                &self.decided,
+                &self.fpr,
+                &s,
+                expand,
+                None,
+            );
             let trail = || {
                 let mut c: Vec<u64> = stack[1..].iter().map(|fr| fr.fp).collect();
                 c.push(f);
@@ -792,7 +799,9 @@ impl<'a, M: Spec> Search<'a, M> {
             let (mut gen, mut quiet, mut deepest) = (0usize, 0usize, 0usize);
             'roots: loop {
                 let i = next_root.fetch_add(1, Relaxed);
-                let Some((root, rf)) = level.get(i) else { break };
+                let Some((root, rf)) = level.get(i) else {
+                    break;
+                };
                 let mut stack: Vec<Frame<M::State>> = vec![Frame {
                     fp: 0,
                     succs: vec![(root.clone(), *rf)],
@@ -876,7 +885,7 @@ impl<'a, M: Spec> Search<'a, M> {
             held_peak.fetch_add(peak, Relaxed);
         };
         std::thread::scope(|sc| {
-            let hs: Vec<_> = (0..threads).map(|_| sc.spawn(&worker)).collect();
+            let hs: Vec<_> = (0..threads).map(|_| sc.spawn(worker)).collect();
             for h in hs {
                 if let Err(e) = h.join() {
                     std::panic::resume_unwind(e);
@@ -918,7 +927,8 @@ impl<'a, M: Spec> Search<'a, M> {
                 progress: None,
                 ..self.opts.clone()
             };
-            let mut again = Search::new(self.m, &opts, self.slots.clone(), Some(Parents::default()));
+            let mut again =
+                Search::new(self.m, &opts, self.slots.clone(), Some(Parents::default()));
             again.bfs();
             again.parents.unwrap_or_default()
         });
@@ -1216,10 +1226,7 @@ mod tests {
         assert_eq!(same_as_stateright(&eager_rb::ENTRY, 3, 1, &[]), 1575);
         assert_eq!(same_as_stateright(&lazy_rb::ENTRY, 3, 1, &[]), 207);
         assert_eq!(same_as_stateright(&all_ack_urb::ENTRY, 3, 1, &[]), 3575);
-        assert_eq!(
-            same_as_stateright(&majority_ack_urb::ENTRY, 3, 1, &[]),
-            748
-        );
+        assert_eq!(same_as_stateright(&majority_ack_urb::ENTRY, 3, 1, &[]), 748);
         assert_eq!(same_as_stateright(&sync_fail_stop_rb::ENTRY, 3, 1, &[]), 64);
         same_as_stateright(
             &eager_rb::ENTRY,

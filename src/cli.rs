@@ -483,7 +483,12 @@ fn bench(a: BenchArgs) -> Result<i32> {
             if !names.is_empty() {
                 cmd.args(["--reduce", &names.join(",")]);
             }
-            eprint!("bench: {} / {} / {} ... ", w.name, engine.name(), names.join("+"));
+            eprint!(
+                "bench: {} / {} / {} ... ",
+                w.name,
+                engine.name(),
+                names.join("+")
+            );
             let m = run_child(cmd, timeout + std::time::Duration::from_secs(60)).unwrap_or_else(
                 |why| Measure {
                     workload: w.name.into(),

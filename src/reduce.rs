@@ -220,14 +220,18 @@ mod tests {
             .filter(|row| row.expected == "violated")
             .count();
         assert!(violated >= 40, "only {violated} seeded violations");
-        for r in &results {
-            for row in r.rows.iter().filter(|row| !row.ok) {
-                panic!(
-                    "{}: {} expected {}, got {} with --reduce all",
-                    r.path, row.what, row.expected, row.actual
-                );
-            }
-        }
+        let wrong: Vec<String> = results
+            .iter()
+            .flat_map(|r| {
+                r.rows.iter().filter(|row| !row.ok).map(move |row| {
+                    format!(
+                        "{}: {} expected {}, got {}",
+                        r.path, row.what, row.expected, row.actual
+                    )
+                })
+            })
+            .collect();
+        assert!(wrong.is_empty(), "with --reduce all: {wrong:?}");
     }
 
     /// What the reductions rely on (`ignores` is a monotone no-op; renamings preserve the
@@ -264,10 +268,25 @@ mod tests {
             fn init(&self, env: &Env, me: Pid) -> MSet {
                 self.0.init(env, me)
             }
-            fn on_broadcast(&self, env: &Env, me: Pid, st: &mut MSet, m: MsgId, out: &mut Out<Self::Msg>) {
+            fn on_broadcast(
+                &self,
+                env: &Env,
+                me: Pid,
+                st: &mut MSet,
+                m: MsgId,
+                out: &mut Out<Self::Msg>,
+            ) {
                 self.0.on_broadcast(env, me, st, m, out)
             }
-            fn on_receive(&self, env: &Env, me: Pid, st: &mut MSet, from: Pid, msg: &Self::Msg, out: &mut Out<Self::Msg>) {
+            fn on_receive(
+                &self,
+                env: &Env,
+                me: Pid,
+                st: &mut MSet,
+                from: Pid,
+                msg: &Self::Msg,
+                out: &mut Out<Self::Msg>,
+            ) {
                 self.0.on_receive(env, me, st, from, msg, out)
             }
             fn ignores(&self, st: &MSet, msg: &Self::Msg) -> bool {

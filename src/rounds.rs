@@ -374,7 +374,10 @@ impl<P: RoundProtocol> Spec for Rounds<P> {
             v.push("por: not applicable: synchronous rounds have no interleavings (each round is delivered in one step)".into());
         }
         if self.reduce.symmetry {
-            v.push("symmetry: not applied: the synchronous-rounds runtime does not rename its states".into());
+            v.push(
+                "symmetry: not applied: the synchronous-rounds runtime does not rename its states"
+                    .into(),
+            );
         }
         v
     }

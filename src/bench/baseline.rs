@@ -150,12 +150,15 @@ mod tests {
     /// The baseline and broadcheck's eager-rb explore the same states.
     #[test]
     fn baseline_has_the_same_states_as_eager_rb() {
-        for (n, senders, sv) in [
-            (2, "all", vec![0, 1]),
-            (3, "1", vec![1]),
-            (4, "0", vec![0]),
-        ] {
-            let theirs = super::run(n as usize, &sv, false, 1, std::time::Duration::from_secs(60)).unique_states;
+        for (n, senders, sv) in [(2, "all", vec![0, 1]), (3, "1", vec![1]), (4, "0", vec![0])] {
+            let theirs = super::run(
+                n as usize,
+                &sv,
+                false,
+                1,
+                std::time::Duration::from_secs(60),
+            )
+            .unique_states;
             assert_eq!(ours(n, senders), theirs, "n={n} senders={senders}");
         }
     }

@@ -52,8 +52,8 @@ impl Engine {
             Engine::ActorDfs,
             Engine::Spin,
         ]
-            .into_iter()
-            .find(|e| e.key() == s)
+        .into_iter()
+        .find(|e| e.key() == s)
     }
     pub fn key(self) -> &'static str {
         match self {
@@ -435,8 +435,8 @@ pub fn table(ms: &[Measure], threads: usize, cores: usize) -> String {
     );
     let _ = writeln!(
         s,
-        "{:<17} {:<15} {:<14} {:>13} {:>9} {:>11} {:>9} {:>8}  {}",
-        "WORKLOAD", "ENGINE", "REDUCE", "UNIQUE", "SECONDS", "STATES/S", "PEAK MB", "B/STATE", "SCOPE"
+        "{:<17} {:<15} {:<14} {:>13} {:>9} {:>11} {:>9} {:>8}  SCOPE",
+        "WORKLOAD", "ENGINE", "REDUCE", "UNIQUE", "SECONDS", "STATES/S", "PEAK MB", "B/STATE",
     );
     for m in ms {
         let reduce = if m.reduce.is_empty() {
@@ -454,11 +454,9 @@ pub fn table(ms: &[Measure], threads: usize, cores: usize) -> String {
             );
             continue;
         }
-        let bps = m
-            .checker_bytes
-            .map_or("-".to_string(), |b| {
-                format!("{:.1}", b as f64 / m.unique_states.max(1) as f64)
-            });
+        let bps = m.checker_bytes.map_or("-".to_string(), |b| {
+            format!("{:.1}", b as f64 / m.unique_states.max(1) as f64)
+        });
         let _ = writeln!(
             s,
             "{:<17} {:<15} {:<14} {:>13} {:>9.2} {:>11.0} {:>9.1} {:>8}  {}",
@@ -470,7 +468,11 @@ pub fn table(ms: &[Measure], threads: usize, cores: usize) -> String {
             m.states_per_sec(),
             m.peak_kib as f64 / 1024.0,
             bps,
-            if m.exhaustive { "exhaustive" } else { "BOUNDED" }
+            if m.exhaustive {
+                "exhaustive"
+            } else {
+                "BOUNDED"
+            }
         );
     }
     let _ = writeln!(s);
@@ -484,9 +486,8 @@ pub fn table(ms: &[Measure], threads: usize, cores: usize) -> String {
 pub fn summary(ms: &[Measure]) -> Vec<String> {
     let mut out = Vec::new();
     let get = |w: &str, e: Engine, r: &[&str]| {
-        ms.iter().find(|m| {
-            m.error.is_none() && m.workload == w && m.engine == e && m.reduce == r
-        })
+        ms.iter()
+            .find(|m| m.error.is_none() && m.workload == w && m.engine == e && m.reduce == r)
     };
     let mut workloads: Vec<&str> = ms.iter().map(|m| m.workload.as_str()).collect();
     workloads.dedup();
@@ -525,7 +526,7 @@ pub fn summary(ms: &[Measure]) -> Vec<String> {
                     ));
                     if let Some(sp) = get(w, Engine::Spin, &[]).filter(|s| s.exhaustive) {
                         out.push(format!(
-                            "{w}: {label}: exhaustive verdict {:.0}x sooner than SPIN default ({:.3} s vs {:.2} s)",
+                            "{w}: {label}: exhaustive verdict {:.1}x sooner than SPIN default ({:.3} s vs {:.2} s)",
                             sp.seconds / x.seconds.max(1e-6),
                             x.seconds,
                             sp.seconds
