@@ -4,17 +4,22 @@
 //! timeout, a model's `eventually` is unsound on cycles, and the count at which a multi-threaded
 //! run stops is not reproducible. This search is:
 //! - **deterministic**: BFS expands each level in batches; successors are computed (and
-//!   properties evaluated) in parallel on `threads` workers, then merged in frontier order, so the
-//!   unique-state count and every counterexample are the same whatever the thread count. That is
-//!   what lets model files pin state counts.
+//!   properties evaluated) in parallel on `threads` workers, and inserted into the visited set
+//!   by the workers with the result of in-order insertion, so the unique-state count and every
+//!   counterexample are the same whatever the thread count. That is what lets model files pin
+//!   state counts. DFS on several workers (roots from a short BFS prefix, one shared visited
+//!   set) finds the same states and verdicts; when several counterexamples exist, which one it
+//!   reports may vary between runs, so model files pin BFS or single-threaded DFS.
 //! - **honest about bounds**: a depth, state-count or time bound that cut the search makes the
 //!   run *bounded*; properties without a counterexample are then `unknown`, never `holds`.
 //! - **aware of quiescence**: liveness properties are judged at quiescent states (see
 //!   [`crate::properties`]), each with a reachability witness against vacuity.
 //!
-//! Visited states are kept as 64-bit fingerprints mapped to their parent's fingerprint;
-//! counterexample paths are rebuilt by replaying the model from its initial state along the
-//! fingerprint chain (as stateright does).
+//! Visited states are kept as 64-bit fingerprints only ([`crate::visited`], 10–15 bytes per
+//! state). DFS keeps the fingerprints of the current path on its stack; BFS rebuilds a path by
+//! re-running the levels above the state with parent links. Either way the counterexample is
+//! rebuilt by replaying the model from its initial state along the fingerprint chain (as
+//! stateright does), on concrete states even under symmetry reduction.
 //!
 //! The search stops early once every property is decided (every safety and liveness property
 //! violated, every witness found); the report then says it was not exhaustive.
@@ -120,7 +125,7 @@ impl Strategy {
 #[derive(Clone, Debug)]
 pub struct Options {
     pub strategy: Strategy,
-    /// Workers for BFS (DFS is sequential).
+    /// Workers (BFS: expansion and insertion; DFS: whole subtrees).
     pub threads: usize,
     /// Do not expand states at this depth (the initial state has depth 0).
     pub max_depth: Option<usize>,

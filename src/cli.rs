@@ -166,7 +166,8 @@ struct CheckArgs {
     /// Search order: bfs finds shortest counterexamples; dfs uses less memory.
     #[arg(long, value_enum)]
     strategy: Option<StrategyArg>,
-    /// Worker threads for bfs (results do not depend on it).
+    /// Worker threads. bfs: results do not depend on it. dfs: state counts and verdicts do
+    /// not; which counterexample is found first may.
     #[arg(long, default_value_t = 1)]
     threads: usize,
     /// Do not explore beyond this depth (the run is then bounded).
