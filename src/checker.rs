@@ -1175,17 +1175,7 @@ mod tests {
     use stateright::Checker;
 
     fn spec(n: u32, f: u32, params: &[(&str, &str)]) -> RunSpec {
-        RunSpec {
-            model: String::new(),
-            n: Some(n),
-            f: Some(f),
-            params: params
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            properties: Vec::new(),
-            reduce: Default::default(),
-        }
+        RunSpec::of("", n, f, params)
     }
 
     /// Our count must equal stateright's own BFS on the same `Model` (claimed properties hold,

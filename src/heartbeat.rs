@@ -296,14 +296,7 @@ mod tests {
 
     #[test]
     fn timing_parameters_need_the_heartbeat_detector() {
-        let spec = crate::params::RunSpec {
-            model: "lazy-rb".into(),
-            n: Some(2),
-            f: Some(0),
-            params: [("hb_timeout".to_string(), "3".to_string())].into(),
-            properties: vec![],
-            reduce: Default::default(),
-        };
+        let spec = crate::params::RunSpec::of("lazy-rb", 2, 0, &[("hb_timeout", "3")]);
         let e = crate::registry::find("lazy-rb")
             .unwrap()
             .check(&spec, &Default::default())

@@ -132,6 +132,20 @@ impl Reductions {
 }
 
 impl RunSpec {
+    /// `model` with `n`, `f` and parameters; the claimed properties, no reductions.
+    pub fn of(model: &str, n: u32, f: u32, params: &[(&str, &str)]) -> RunSpec {
+        RunSpec {
+            model: model.to_string(),
+            n: Some(n),
+            f: Some(f),
+            params: params
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..RunSpec::default()
+        }
+    }
+
     /// The properties to check: the ones asked for, or else the ones the algorithm claims.
     pub fn property_names(&self, claims: &[&crate::properties::PropMeta]) -> Vec<String> {
         if self.properties.is_empty() {

@@ -566,15 +566,8 @@ mod tests {
         use crate::registry::Entry;
         fn both<P: Protocol>(e: &Entry<P>, n: u32, f: u32, kv: &[(&str, &str)]) {
             let spec = RunSpec {
-                model: e.info.name.into(),
-                n: Some(n),
-                f: Some(f),
-                params: kv
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect(),
                 properties: vec!["PRB4".into(), "PRB2".into()],
-                reduce: Default::default(),
+                ..RunSpec::of(e.info.name, n, f, kv)
             };
             let (mut m, _) = e.system(&spec).unwrap();
             let opts = ProbOptions::default();

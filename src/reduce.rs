@@ -323,15 +323,8 @@ mod tests {
     fn signature_pruning_keeps_orbits_whole() {
         let count = |model: &str, n: u32, f: u32, params: &[(&str, &str)], r: Reductions| {
             let spec = crate::params::RunSpec {
-                model: model.into(),
-                n: Some(n),
-                f: Some(f),
-                params: params
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect(),
-                properties: Vec::new(),
                 reduce: r,
+                ..crate::params::RunSpec::of(model, n, f, params)
             };
             let entry = crate::registry::find(model).expect("known");
             let opts = crate::checker::Options::default();

@@ -28,15 +28,8 @@ pub fn exact(model: &str, n: u32, f: u32, params: &[(&str, &str)], prop: &str) -
 
 fn spec(model: &str, n: u32, f: u32, params: &[(&str, &str)], props: &[&str]) -> RunSpec {
     RunSpec {
-        model: model.to_string(),
-        n: Some(n),
-        f: Some(f),
-        params: params
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
         properties: props.iter().map(|s| s.to_string()).collect(),
-        reduce: Default::default(),
+        ..RunSpec::of(model, n, f, params)
     }
 }
 

@@ -133,14 +133,7 @@ mod tests {
     use crate::params::RunSpec;
 
     fn ours(n: u32, senders: &str) -> usize {
-        let spec = RunSpec {
-            model: "eager-rb".into(),
-            n: Some(n),
-            f: Some(0),
-            params: [("senders".to_string(), senders.to_string())].into(),
-            properties: Vec::new(),
-            reduce: Default::default(),
-        };
+        let spec = RunSpec::of("eager-rb", n, 0, &[("senders", senders)]);
         let (sys, _) = eager_rb::ENTRY.system(&spec).expect("valid");
         let out = check(&sys, &Options::default());
         assert!(out.exhaustive());

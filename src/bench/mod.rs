@@ -310,16 +310,8 @@ pub fn run_one(
         }
         Engine::Dfs | Engine::Bfs => {
             let spec = RunSpec {
-                model: w.model.into(),
-                n: Some(w.n),
-                f: Some(w.f),
-                params: w
-                    .params
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect(),
-                properties: Vec::new(),
                 reduce,
+                ..RunSpec::of(w.model, w.n, w.f, w.params)
             };
             let entry = crate::registry::find(w.model)?;
             let opts = Options {
