@@ -530,13 +530,14 @@ impl<'a, M: Spec> Search<'a, M> {
         &mut self,
         fp: u64,
         depth: usize,
-        trail: impl Fn() -> Trail,
+        trail: impl Fn(Option<&Parents>) -> Trail,
         r: Expanded<M::State>,
         mut push: impl FnMut(M::State, u64),
     ) -> bool {
         for (slot, why) in r.events {
             if self.found[slot].is_none() {
-                self.found[slot] = Some((trail(), why));
+                let t = trail(self.parents.as_ref());
+                self.found[slot] = Some((t, why));
                 self.decided[slot] = true;
                 self.undecided -= 1;
             }
@@ -600,12 +601,8 @@ impl<'a, M: Spec> Search<'a, M> {
                     continue;
                 }
                 for (r, (_, f)) in results.into_iter().zip(batch) {
-                    let trail = || match &self.parents {
-                        Some(p) => Trail::Chain(chain(p, *f)),
-                        None => Trail::At { fp: *f, depth },
-                    };
-                    let trail = trail();
-                    if !self.absorb(*f, depth, || trail.clone(), r, |s, f| next.push((s, f))) {
+                    let trail = |p: Option<&Parents>| level_trail(p, *f, depth);
+                    if !self.absorb(*f, depth, trail, r, |s, f| next.push((s, f))) {
                         return;
                     }
                 }
@@ -712,18 +709,13 @@ impl<'a, M: Spec> Search<'a, M> {
                 expand,
                 None,
             );
-            let trail = || {
+            let trail = |_: Option<&Parents>| {
                 let mut c: Vec<u64> = stack[1..].iter().map(|fr| fr.fp).collect();
                 c.push(f);
                 Trail::Chain(c)
             };
-            let trail = if r.events.is_empty() {
-                Trail::Chain(Vec::new())
-            } else {
-                trail()
-            };
             let mut succs = Vec::with_capacity(r.succs.len());
-            let go_on = self.absorb(f, depth, || trail.clone(), r, |s, f| succs.push((s, f)));
+            let go_on = self.absorb(f, depth, trail, r, |s, f| succs.push((s, f)));
             held += succs.len();
             self.pending_bytes = self.pending_bytes.max(held * state_bytes);
             succs.reverse();
@@ -755,11 +747,8 @@ impl<'a, M: Spec> Search<'a, M> {
             let mut next = Vec::new();
             for (s, f) in &level {
                 let r = expand_one(self.m, &self.slots, &self.decided, &self.fpr, s, true, None);
-                let trail = match &self.parents {
-                    Some(p) => Trail::Chain(chain(p, *f)),
-                    None => Trail::Chain(vec![*f]),
-                };
-                if !self.absorb(*f, depth, || trail.clone(), r, |s, f| next.push((s, f))) {
+                let trail = |p: Option<&Parents>| level_trail(p, *f, depth);
+                if !self.absorb(*f, depth, trail, r, |s, f| next.push((s, f))) {
                     self.parents = None;
                     return;
                 }
@@ -986,6 +975,15 @@ impl<'a, M: Spec> Search<'a, M> {
             pending_bytes: self.pending_bytes,
             findings,
         }
+    }
+}
+
+/// How to reach a state found at `depth` of a level-by-level search: its chain of parent links
+/// if they are kept, otherwise its fingerprint and depth.
+fn level_trail(parents: Option<&Parents>, fp: u64, depth: usize) -> Trail {
+    match parents {
+        Some(p) => Trail::Chain(chain(p, fp)),
+        None => Trail::At { fp, depth },
     }
 }
 
