@@ -73,15 +73,6 @@ impl Perm {
         self.map[p as usize]
     }
 
-    /// Reorders a per-process vector: entry `p` moves to position `pid(p)`.
-    pub fn reorder<T: Clone>(&self, v: &[T]) -> Vec<T> {
-        let mut out = v.to_vec();
-        for (p, x) in v.iter().enumerate() {
-            out[self.pid(p as Pid) as usize] = x.clone();
-        }
-        out
-    }
-
     pub fn is_identity(&self) -> bool {
         (0..self.n).all(|p| self.pid(p) == p)
     }
@@ -150,24 +141,6 @@ impl Rename for MSet {
             s.insert(m.rename(p));
         }
         s
-    }
-}
-
-impl Rename for bool {
-    fn rename(&self, _p: &Perm) -> bool {
-        *self
-    }
-}
-
-impl<T: Rename> Rename for Option<T> {
-    fn rename(&self, p: &Perm) -> Option<T> {
-        self.as_ref().map(|x| x.rename(p))
-    }
-}
-
-impl<A: Rename, B: Rename> Rename for (A, B) {
-    fn rename(&self, p: &Perm) -> (A, B) {
-        (self.0.rename(p), self.1.rename(p))
     }
 }
 

@@ -982,32 +982,17 @@ fn spin_finds_the_same_states_as_broadcheck() {
         eprintln!("skipped: spin or cc is not installed (.ci/run installs them)");
         return;
     }
-    let dir = std::env::temp_dir().join(format!("broadcheck-spin-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let pml = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/spin/eager_rb.pml");
-    std::fs::copy(pml, dir.join("eager_rb.pml")).expect("copy");
-    let sh = |cmd: &str| {
-        let o = Command::new("sh")
-            .args(["-c", cmd])
-            .current_dir(&dir)
-            .output()
-            .expect("runs");
-        assert!(
-            o.status.success(),
-            "{cmd}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    };
-    sh("spin -a eager_rb.pml");
-    sh("cc -O2 -DSAFETY -o pan pan.c");
-    let pan = sh("./pan -E");
-    let _ = std::fs::remove_dir_all(&dir);
-    let stored = pan
-        .lines()
-        .find(|l| l.contains("states, stored"))
-        .and_then(|l| l.split_whitespace().next())
-        .expect("pan reports stored states");
+    // The bench's own SPIN driver: spin -a, cc -O2 -DSAFETY, ./pan -E on the Promela model.
+    let spin = broadcheck::bench::run_one(
+        false,
+        "eager-rb",
+        broadcheck::bench::Engine::Spin,
+        Default::default(),
+        1,
+        std::time::Duration::from_secs(120),
+    )
+    .expect("spin runs");
+    let stored = spin.unique_states.to_string();
     let o = run(&[
         "check",
         "eager-rb",
