@@ -422,20 +422,18 @@ impl<P: Protocol> System<P> {
             })
             .collect();
         let group = crate::reduce::group(env.n, &class);
-        let mut classes: Vec<Vec<Pid>> = Vec::new();
-        let mut seen: Vec<u32> = Vec::new();
+        // The classes in order of their first member, for the report.
+        let mut classes: Vec<(u32, Vec<Pid>)> = Vec::new();
         for p in env.procs() {
-            match seen.iter().position(|c| *c == class[p as usize]) {
-                Some(i) => classes[i].push(p),
-                None => {
-                    seen.push(class[p as usize]);
-                    classes.push(vec![p]);
-                }
+            let c = class[p as usize];
+            match classes.iter_mut().find(|(k, _)| *k == c) {
+                Some((_, members)) => members.push(p),
+                None => classes.push((c, vec![p])),
             }
         }
         let parts: Vec<String> = classes
             .iter()
-            .map(|c| {
+            .map(|(_, c)| {
                 let v: Vec<String> = c.iter().map(|p| format!("p{p}")).collect();
                 format!("{{{}}}", v.join(","))
             })
