@@ -25,6 +25,7 @@ use crate::bits::PSet;
 use crate::checker::{Spec, Step};
 use crate::properties::PropDef;
 use crate::protocol::Pid;
+use std::collections::BTreeSet;
 use std::fmt::{self, Debug};
 use std::hash::Hash;
 
@@ -94,6 +95,31 @@ pub trait RoundProtocol: Clone + Debug + Hash + Eq + Send + Sync + 'static {
     fn explain(&self, env: &REnv, me: Pid, st: &Self::State) -> String;
     /// Renders a message with value names.
     fn show(&self, env: &REnv, msg: &Self::Msg) -> String;
+
+    // Facts the reductions (`--reduce`) rely on. The defaults claim nothing.
+
+    /// Whether a traitor sending nothing in a slot is, to every receiver and in every later
+    /// round, the same as sending the default value there (oral messages: "a missing value
+    /// counts as RETREAT"). Then `por` does not offer silence as a separate choice.
+    fn silence_is_default(&self) -> bool {
+        false
+    }
+    /// Whether what a Byzantine process receives can change what it may send later. When it
+    /// cannot ([`RoundProtocol::byzantine_slots`] ignores the state), `por` does not choose the
+    /// messages traitors send each other, unless a checked property reads traitors' decisions.
+    fn faulty_receipts_matter(&self) -> bool {
+        true
+    }
+    /// Whether `me` ever decides (OM and SM: the commander does not). With `por`, the last
+    /// round is not delivered to a process that never decides.
+    fn decides(&self, _env: &REnv, _me: Pid) -> bool {
+        true
+    }
+    /// Symmetry classes (`class[p]` for each process): processes of one class may be renamed
+    /// into each other without changing what the algorithm does. `None`: no symmetry.
+    fn classes(&self, _env: &REnv) -> Option<Vec<u32>> {
+        None
+    }
 }
 
 /// A global state.
@@ -117,6 +143,15 @@ pub struct RState<P: RoundProtocol> {
     pub cursor: u16,
 }
 
+/// What one process receives in a round, and what it makes of it.
+struct Receipt<P: RoundProtocol> {
+    /// The messages, sorted by sender.
+    inbox: Vec<(Pid, P::Msg)>,
+    /// The receiver's state afterwards.
+    state: P::State,
+    decision: Option<Val>,
+}
+
 /// A step.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum RAction<M> {
@@ -126,6 +161,9 @@ pub enum RAction<M> {
     Send { from: Pid, to: Pid, msg: Option<M> },
     /// Every message of the round is delivered.
     EndRound { round: u8 },
+    /// Last round, `--reduce por`: every message of the round to `p` is delivered, as soon as
+    /// the traitors' slots for `p` are filled.
+    Receive { p: Pid, round: u8 },
 }
 
 /// A round-based model.
@@ -140,6 +178,7 @@ pub struct Rounds<P: RoundProtocol> {
 enum Choice<M> {
     Crash(Pid),
     Slot(Pid, Pid, Vec<M>),
+    Receive(Pid),
 }
 
 impl<P: RoundProtocol> Rounds<P> {
@@ -171,52 +210,113 @@ impl<P: RoundProtocol> Rounds<P> {
                 }
             }
             FaultKind::Byzantine => {
+                let skip_faulty = self.skips_traitor_receipts();
                 for p in s.faulty.iter() {
                     for (to, opts) in
                         self.proto
                             .byzantine_slots(&self.env, p, &s.procs[p as usize], r)
                     {
-                        v.push(Choice::Slot(p, to, opts));
+                        if !(skip_faulty && s.faulty.contains(to)) {
+                            v.push(Choice::Slot(p, to, opts));
+                        }
                     }
                 }
             }
         }
+        if self.by_receiver(s) {
+            // Receiver by receiver: p's slots, then p receives. The crash decisions stay first
+            // (they are taken at the start of the round).
+            let (mut out, slots): (Vec<_>, Vec<_>) =
+                v.into_iter().partition(|c| matches!(c, Choice::Crash(_)));
+            for q in self.receivers(s).iter() {
+                for c in &slots {
+                    if let Choice::Slot(from, to, opts) = c {
+                        if *to == q {
+                            out.push(Choice::Slot(*from, *to, opts.clone()));
+                        }
+                    }
+                }
+                out.push(Choice::Receive(q));
+            }
+            return out;
+        }
         v
     }
 
-    /// Every message of this round: the chosen ones plus those of correct processes.
-    fn round_messages(&self, s: &RState<P>) -> Vec<(Pid, Pid, P::Msg)> {
-        let mut all = s.outbox.clone();
-        let silent = match self.env.kind {
-            FaultKind::Byzantine => s.faulty,
-            FaultKind::Crash => PSet(s.crashed.0 | s.crashing.0),
-        };
-        for p in PSet::all(self.env.n).minus(silent).iter() {
-            for (to, m) in self
-                .proto
-                .sends(&self.env, p, &s.procs[p as usize], s.round)
-            {
-                all.push((p, to, m));
+    /// `por`, last round: messages are delivered receiver by receiver, each as soon as its
+    /// slots are filled. Sound because nothing follows the last round: a receiver's decision
+    /// depends only on the round's start state and the messages sent to it, and the traitors'
+    /// choices for different receivers are independent. Nothing received is kept but the
+    /// decision (the receivers' states stay as they were at the start of the round).
+    fn by_receiver(&self, s: &RState<P>) -> bool {
+        self.reduce.por && s.round == self.proto.rounds(&self.env)
+    }
+
+    /// `por`: a traitor's silence is not offered when it equals the default value.
+    fn drops_silence(&self) -> bool {
+        self.reduce.por && self.env.kind == FaultKind::Byzantine && self.proto.silence_is_default()
+    }
+
+    /// Whether a checked property reads the decisions of faulty processes (C2 validity and C3
+    /// integrity read every process's).
+    fn reads_faulty_decisions(&self) -> bool {
+        use crate::properties::{C2, C3};
+        self.props
+            .iter()
+            .any(|p| p.meta.id == C2.id || p.meta.id == C3.id)
+    }
+
+    /// `por`: traitors' messages to traitors are not chosen (they cannot change a later slot,
+    /// and no checked property reads a traitor's decision).
+    fn skips_traitor_receipts(&self) -> bool {
+        self.reduce.por
+            && self.env.kind == FaultKind::Byzantine
+            && !self.proto.faulty_receipts_matter()
+            && !self.reads_faulty_decisions()
+    }
+
+    /// The processes that receive this round's messages, once the crash decisions are taken.
+    fn receivers(&self, s: &RState<P>) -> PSet {
+        let mut out = PSet::all(self.env.n).minus(PSet(s.crashed.0 | s.crashing.0));
+        for p in self.env.procs() {
+            if !self.proto.decides(&self.env, p) {
+                out.remove(p);
             }
         }
-        all.sort();
-        all
+        if self.skips_traitor_receipts() {
+            out = out.minus(s.faulty);
+        }
+        out
     }
 
-    fn role(&self, s: &RState<P>, p: Pid) -> &'static str {
-        match self.env.kind {
-            FaultKind::Byzantine if s.faulty.contains(p) => " (traitor)",
-            FaultKind::Crash if s.crashed.contains(p) || s.crashing.contains(p) => " (crashed)",
-            _ => "",
+    /// What `p` receives this round, sorted by sender; its state after receiving; its decision.
+    fn receive_one(&self, s: &RState<P>, p: Pid) -> Receipt<P> {
+        let inbox: Vec<(Pid, P::Msg)> = self
+            .round_messages(s)
+            .into_iter()
+            .filter(|(_, to, _)| *to == p)
+            .map(|(from, _, m)| (from, m))
+            .collect();
+        let mut st = s.procs[p as usize].clone();
+        let v = self.proto.receive(&self.env, p, &mut st, s.round, &inbox);
+        Receipt {
+            inbox,
+            state: st,
+            decision: v,
         }
     }
-}
 
-impl<P: RoundProtocol> stateright::Model for Rounds<P> {
-    type State = RState<P>;
-    type Action = RAction<P::Msg>;
+    /// `symmetry`: the symmetry group of the processes, when the protocol declares one.
+    fn group(&self) -> Option<Vec<crate::reduce::Perm>> {
+        if !self.reduce.symmetry {
+            return None;
+        }
+        let class = self.proto.classes(&self.env)?;
+        Some(crate::reduce::group(self.env.n, &class))
+    }
 
-    fn init_states(&self) -> Vec<RState<P>> {
+    /// Every initial state: placements × inputs.
+    fn all_inits(&self) -> Vec<RState<P>> {
         let env = &self.env;
         let with_input: Vec<Pid> = env
             .procs()
@@ -249,6 +349,247 @@ impl<P: RoundProtocol> stateright::Model for Rounds<P> {
         out
     }
 
+    /// `symmetry`: one initial state per orbit of (placement, inputs) under the protocol's
+    /// symmetry group. Sound because the group maps runs to runs and the checked properties
+    /// (IC1, IC2, TERM, C1–C4) are invariant under renamings that fix every class; an initial
+    /// state's runs are, renamed, those of every state in its orbit.
+    fn orbit_representatives(&self, inits: Vec<RState<P>>) -> Vec<RState<P>> {
+        let Some(group) = self.group() else {
+            return inits;
+        };
+        let key = |s: &RState<P>, g: &crate::reduce::Perm| {
+            let mut faulty = PSet::EMPTY;
+            let mut inputs = vec![None; s.inputs.len()];
+            for p in self.env.procs() {
+                if s.faulty.contains(p) {
+                    faulty.insert(g.pid(p));
+                }
+                inputs[g.pid(p) as usize] = s.inputs[p as usize];
+            }
+            (faulty.0, inputs)
+        };
+        let mut seen = std::collections::HashSet::new();
+        inits
+            .into_iter()
+            .filter(|s| {
+                let canonical = group.iter().map(|g| key(s, g)).min();
+                canonical.is_some_and(|k| seen.insert(k))
+            })
+            .collect()
+    }
+
+    /// Every message of this round: the chosen ones plus those of correct processes.
+    fn round_messages(&self, s: &RState<P>) -> Vec<(Pid, Pid, P::Msg)> {
+        let mut all = s.outbox.clone();
+        let silent = match self.env.kind {
+            FaultKind::Byzantine => s.faulty,
+            FaultKind::Crash => PSet(s.crashed.0 | s.crashing.0),
+        };
+        for p in PSet::all(self.env.n).minus(silent).iter() {
+            for (to, m) in self
+                .proto
+                .sends(&self.env, p, &s.procs[p as usize], s.round)
+            {
+                all.push((p, to, m));
+            }
+        }
+        all.sort();
+        all
+    }
+
+    fn role(&self, s: &RState<P>, p: Pid) -> &'static str {
+        match self.env.kind {
+            FaultKind::Byzantine if s.faulty.contains(p) => " (traitor)",
+            FaultKind::Crash if s.crashed.contains(p) || s.crashing.contains(p) => " (crashed)",
+            _ => "",
+        }
+    }
+}
+
+/// What a run ends with: every process's decision, and who decided twice.
+type Outcome = (Vec<Option<Val>>, u16);
+
+impl<P: RoundProtocol> Rounds<P> {
+    /// Audits the facts the reductions rely on, over the unreduced state graph; the list of
+    /// failures. With at most `max_states` states the whole graph is explored and every claim
+    /// is checked exactly; beyond that, only [`RoundProtocol::faulty_receipts_matter`] is
+    /// checked, on the states explored.
+    /// - `faulty_receipts_matter() == false`: a traitor's slots are the same in every reachable
+    ///   state as in its initial state.
+    /// - `silence_is_default()`: whatever a run can end with after a traitor stays silent in a
+    ///   slot, it can also end with after the traitor sends one of the slot's messages.
+    /// - `classes()`: every renaming in the group maps an initial state to an initial state, and
+    ///   the outcomes of the renamed state are the renamed outcomes.
+    pub fn audit(&self, max_states: usize) -> Vec<String> {
+        use stateright::Model;
+        let plain = Rounds {
+            proto: self.proto.clone(),
+            env: self.env.clone(),
+            props: Vec::new(),
+            reduce: crate::params::Reductions::default(),
+        };
+        let mut problems = Vec::new();
+        let inits = plain.all_inits();
+        let mut memo: std::collections::HashMap<RState<P>, std::rc::Rc<BTreeSet<Outcome>>> =
+            std::collections::HashMap::new();
+        let mut complete = true;
+        for s in &inits {
+            if plain.outcomes(s, &mut memo, max_states).is_none() {
+                complete = false;
+                break;
+            }
+        }
+        if !self.proto.faulty_receipts_matter() {
+            for s in memo.keys() {
+                for p in s.faulty.iter() {
+                    let r = s.round.min(self.proto.rounds(&self.env));
+                    let start = self.proto.init(&self.env, p, s.inputs[p as usize]);
+                    let now = self
+                        .proto
+                        .byzantine_slots(&self.env, p, &s.procs[p as usize], r);
+                    if now != self.proto.byzantine_slots(&self.env, p, &start, r) {
+                        problems.push(format!(
+                            "faulty_receipts_matter() is false, but traitor p{p}'s round-{r} slots depend on what it received ({:?})",
+                            s.procs[p as usize]
+                        ));
+                        return problems;
+                    }
+                }
+            }
+        }
+        for s in memo.keys() {
+            for p in self.env.procs() {
+                if !self.proto.decides(&self.env, p) && s.decision[p as usize].is_some() {
+                    problems.push(format!(
+                        "decides(p{p}) is false, but p{p} decides in a reachable state"
+                    ));
+                    return problems;
+                }
+            }
+        }
+        if !complete {
+            return problems;
+        }
+        let get = |memo: &std::collections::HashMap<_, std::rc::Rc<BTreeSet<Outcome>>>,
+                   t: &RState<P>| { memo.get(t).cloned().unwrap_or_default() };
+        if self.proto.silence_is_default() && self.env.kind == FaultKind::Byzantine {
+            for s in memo.keys() {
+                let mut acts = Vec::new();
+                plain.actions(s, &mut acts);
+                let (silent, sent): (Vec<_>, Vec<_>) = acts
+                    .into_iter()
+                    .filter(|a| matches!(a, RAction::Send { .. }))
+                    .partition(|a| matches!(a, RAction::Send { msg: None, .. }));
+                let Some(silent) = silent.into_iter().next() else {
+                    continue;
+                };
+                let mut covered = BTreeSet::new();
+                for a in sent {
+                    if let Some(t) = plain.next_state(s, a) {
+                        covered.extend(get(&memo, &t).iter().cloned());
+                    }
+                }
+                let quiet = plain
+                    .next_state(s, silent.clone())
+                    .map(|t| get(&memo, &t))
+                    .unwrap_or_default();
+                if let Some(o) = quiet.iter().find(|o| !covered.contains(*o)) {
+                    problems.push(format!(
+                        "silence_is_default() is true, but after {} a run can end with decisions {:?} that no message in that slot allows",
+                        plain.format_action(&silent),
+                        o.0
+                    ));
+                    return problems;
+                }
+            }
+        }
+        if let Some(class) = self.proto.classes(&self.env) {
+            for g in crate::reduce::group(self.env.n, &class) {
+                for s in &inits {
+                    let mut faulty = PSet::EMPTY;
+                    let mut inputs = vec![None; s.inputs.len()];
+                    for p in self.env.procs() {
+                        if s.faulty.contains(p) {
+                            faulty.insert(g.pid(p));
+                        }
+                        inputs[g.pid(p) as usize] = s.inputs[p as usize];
+                    }
+                    let Some(image) = inits
+                        .iter()
+                        .find(|t| t.faulty == faulty && t.inputs == inputs)
+                    else {
+                        problems.push(format!(
+                            "classes(): renaming {g:?} maps the initial state with traitors {:?} and inputs {:?} outside the model",
+                            s.faulty, s.inputs
+                        ));
+                        return problems;
+                    };
+                    let renamed: BTreeSet<Outcome> = get(&memo, s)
+                        .iter()
+                        .map(|(dec, twice)| {
+                            let mut d = vec![None; dec.len()];
+                            let mut t = PSet::EMPTY;
+                            for p in self.env.procs() {
+                                d[g.pid(p) as usize] = dec[p as usize];
+                                if PSet(*twice).contains(p) {
+                                    t.insert(g.pid(p));
+                                }
+                            }
+                            (d, t.0)
+                        })
+                        .collect();
+                    if renamed != *get(&memo, image) {
+                        problems.push(format!(
+                            "classes(): renaming {g:?} does not map the outcomes of traitors {:?}, inputs {:?} onto those of its image",
+                            s.faulty, s.inputs
+                        ));
+                        return problems;
+                    }
+                }
+            }
+        }
+        problems
+    }
+
+    /// The outcomes of every run from `s` (memoized); `None` once `memo` outgrows `budget`.
+    fn outcomes(
+        &self,
+        s: &RState<P>,
+        memo: &mut std::collections::HashMap<RState<P>, std::rc::Rc<BTreeSet<Outcome>>>,
+        budget: usize,
+    ) -> Option<std::rc::Rc<BTreeSet<Outcome>>> {
+        use stateright::Model;
+        if let Some(o) = memo.get(s) {
+            return Some(o.clone());
+        }
+        if memo.len() >= budget {
+            return None;
+        }
+        let mut acts = Vec::new();
+        self.actions(s, &mut acts);
+        let mut out = BTreeSet::new();
+        if acts.is_empty() {
+            out.insert((s.decision.clone(), s.decided_twice.0));
+        }
+        for a in acts {
+            if let Some(t) = self.next_state(s, a) {
+                out.extend(self.outcomes(&t, memo, budget)?.iter().cloned());
+            }
+        }
+        let out = std::rc::Rc::new(out);
+        memo.insert(s.clone(), out.clone());
+        Some(out)
+    }
+}
+
+impl<P: RoundProtocol> stateright::Model for Rounds<P> {
+    type State = RState<P>;
+    type Action = RAction<P::Msg>;
+
+    fn init_states(&self) -> Vec<RState<P>> {
+        self.orbit_representatives(self.all_inits())
+    }
+
     fn actions(&self, s: &RState<P>, actions: &mut Vec<RAction<P::Msg>>) {
         if self.done(s) {
             return;
@@ -271,12 +612,18 @@ impl<P: RoundProtocol> stateright::Model for Rounds<P> {
                         msg: Some(m.clone()),
                     });
                 }
-                actions.push(RAction::Send {
-                    from: *from,
-                    to: *to,
-                    msg: None,
-                });
+                if !self.drops_silence() {
+                    actions.push(RAction::Send {
+                        from: *from,
+                        to: *to,
+                        msg: None,
+                    });
+                }
             }
+            Some(Choice::Receive(p)) => actions.push(RAction::Receive {
+                p: *p,
+                round: s.round,
+            }),
         }
     }
 
@@ -296,12 +643,25 @@ impl<P: RoundProtocol> stateright::Model for Rounds<P> {
                 }
                 t.cursor += 1;
             }
+            RAction::Receive { p, .. } => {
+                if let Some(v) = self.receive_one(s, p).decision {
+                    if t.decision[p as usize].is_some() {
+                        t.decided_twice.insert(p);
+                    }
+                    t.decision[p as usize] = Some(v);
+                }
+                // Forget what p received: only its decision matters after the last round.
+                t.outbox.retain(|(_, to, _)| *to != p);
+                t.cursor += 1;
+            }
             RAction::EndRound { round } => {
                 let msgs = self.round_messages(s);
                 t.crashed = PSet(t.crashed.0 | t.crashing.0);
                 t.crashing = PSet::EMPTY;
+                // Receiver by receiver, everyone has received already.
+                let delivered = self.by_receiver(s);
                 for p in self.env.procs() {
-                    if t.crashed.contains(p) {
+                    if delivered || t.crashed.contains(p) {
                         continue;
                     }
                     let inbox: Vec<(Pid, P::Msg)> = msgs
@@ -344,6 +704,7 @@ impl<P: RoundProtocol> stateright::Model for Rounds<P> {
                 msg: None,
             } => format!("p{from}→p{to}: nothing"),
             RAction::EndRound { round } => format!("end of round {round}"),
+            RAction::Receive { p, round } => format!("p{p} receives round {round}"),
         }
     }
 
@@ -365,19 +726,42 @@ impl<P: RoundProtocol> Spec for Rounds<P> {
         self.reduce
     }
 
-    /// Said, not silently skipped: the synchronous-rounds runtime has no interleavings to
-    /// reduce (a round's messages are delivered in one step, a traitor's slots are filled in a
-    /// fixed order), and its states are not renamed.
+    /// What each asked-for reduction does here, said rather than silently applied or skipped.
     fn reductions(&self) -> Vec<String> {
         let mut v = Vec::new();
         if self.reduce.por {
-            v.push("por: not applicable: synchronous rounds have no interleavings (each round is delivered in one step)".into());
-        }
-        if self.reduce.symmetry {
             v.push(
-                "symmetry: not applied: the synchronous-rounds runtime does not rename its states"
+                "por: the last round is delivered receiver by receiver; each receiver decides as soon as the traitors' slots for it are filled, and keeps only its decision"
                     .into(),
             );
+            if self.drops_silence() {
+                v.push(format!(
+                    "por: a traitor's silence is not offered as a separate choice (a missing value counts as {})",
+                    self.env.name(self.env.default)
+                ));
+            }
+            if self.skips_traitor_receipts() {
+                v.push("por: messages between traitors are not chosen (what a traitor receives cannot change what it may send, and no checked property reads a traitor's decision)".into());
+            } else if self.env.kind == FaultKind::Byzantine && !self.proto.faulty_receipts_matter()
+            {
+                v.push("por: messages between traitors are still chosen: a checked property (C2 or C3) reads traitors' decisions".into());
+            }
+        }
+        if self.reduce.symmetry {
+            match self.proto.classes(&self.env) {
+                None => v.push(
+                    "symmetry: not applied: this algorithm declares no interchangeable processes"
+                        .into(),
+                ),
+                Some(class) => {
+                    let all = self.all_inits().len();
+                    let kept = self.orbit_representatives(self.all_inits()).len();
+                    v.push(format!(
+                        "symmetry: initial states (traitor placement, inputs) up to renaming within {}: {all} → {kept}",
+                        crate::reduce::describe_classes(self.env.n, &class)
+                    ));
+                }
+            }
         }
         v
     }
@@ -418,6 +802,42 @@ impl<P: RoundProtocol> Spec for Rounds<P> {
                     prev.round,
                     self.role(prev, *from)
                 )
+            }
+            RAction::Receive { p, round } => {
+                let Receipt {
+                    inbox,
+                    state: st,
+                    decision: v,
+                } = self.receive_one(prev, *p);
+                let chosen = |from: Pid| prev.faulty.contains(from) || prev.crashing.contains(from);
+                let mut by_sender: Vec<(Pid, Vec<String>)> = Vec::new();
+                for (from, m) in &inbox {
+                    if chosen(*from) {
+                        continue; // shown at the step that chose it
+                    }
+                    let shown = self.proto.show(env, m);
+                    match by_sender.iter_mut().find(|(q, _)| q == from) {
+                        Some((_, ms)) => ms.push(shown),
+                        None => by_sender.push((*from, vec![shown])),
+                    }
+                }
+                for (from, ms) in by_sender {
+                    effects.push(format!("p{from} tells p{p}: {}", ms.join(", ")));
+                }
+                if let Some(v) = v {
+                    effects.push(format!(
+                        "p{p}{} decides {}: {}",
+                        self.role(next, *p),
+                        env.name(v),
+                        self.proto.explain(env, *p, &st)
+                    ));
+                }
+                format!(
+                    "round {round}: p{p} receives every message of the round sent to it (last round, receiver by receiver)"
+                )
+            }
+            RAction::EndRound { round } if self.by_receiver(prev) => {
+                format!("end of round {round}: every receiver has had its messages")
             }
             RAction::EndRound { round } => {
                 let silent = match env.kind {
@@ -488,11 +908,17 @@ impl<P: RoundProtocol> Spec for Rounds<P> {
                 Some(v) => format!("decided {}", env.name(v)),
                 None => "decided nothing".into(),
             };
-            lines.push(format!(
-                "p{p}{}: {input}{status} — {}",
-                self.role(s, p),
+            // Receiver by receiver, the last round's messages are forgotten once received:
+            // the reasons are shown at the step where p received them.
+            let last = self.proto.rounds(env);
+            let why = if !(self.reduce.por && s.round >= last && self.proto.decides(env, p)) {
                 self.proto.explain(env, p, &s.procs[p as usize])
-            ));
+            } else if s.decision[p as usize].is_some() {
+                format!("its reasons are at the step where it received round {last}")
+            } else {
+                format!("what it received in round {last} is not kept (receiver by receiver, only decisions are)")
+            };
+            lines.push(format!("p{p}{}: {input}{status} — {why}", self.role(s, p)));
         }
         lines
     }
@@ -526,6 +952,23 @@ impl<P: RoundProtocol> Spec for Rounds<P> {
                     });
                 }
             }
+            RAction::Receive { p, .. } => {
+                for (from, m) in self.receive_one(prev, *p).inbox {
+                    ev.push(Event::Msg {
+                        from,
+                        to: *p,
+                        label: self.proto.show(env, &m),
+                        lost: false,
+                    });
+                }
+                if let (None, Some(v)) = (prev.decision[*p as usize], next.decision[*p as usize]) {
+                    ev.push(Event::Note {
+                        at: *p,
+                        text: format!("decide {}", env.name(v)),
+                    });
+                }
+            }
+            RAction::EndRound { .. } if self.by_receiver(prev) => {}
             RAction::EndRound { .. } => {
                 for (from, to, m) in self.round_messages(prev) {
                     ev.push(Event::Msg {
@@ -778,5 +1221,216 @@ impl<P: RoundProtocol> Builder for RoundEntry<P> {
 
     fn build(&self, spec: &RunSpec) -> Result<(Rounds<P>, Params)> {
         self.system(spec)
+    }
+
+    fn audit(&self, m: &Rounds<P>, max_states: usize) -> Vec<String> {
+        m.audit(max_states)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::{Reductions, RunSpec};
+    use crate::test_util::*;
+
+    /// Delegates to `inner` but makes the claims it is told to, and with `bias` set, that
+    /// lieutenant always decides attack (an asymmetry).
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    struct Liar<P> {
+        inner: P,
+        silence: bool,
+        receipts_matter: bool,
+        classes: Option<Vec<u32>>,
+        bias: Option<Pid>,
+    }
+
+    impl<P: RoundProtocol> RoundProtocol for Liar<P> {
+        type State = P::State;
+        type Msg = P::Msg;
+        fn rounds(&self, env: &REnv) -> u8 {
+            self.inner.rounds(env)
+        }
+        fn has_input(&self, env: &REnv, me: Pid) -> bool {
+            self.inner.has_input(env, me)
+        }
+        fn init(&self, env: &REnv, me: Pid, input: Option<Val>) -> P::State {
+            self.inner.init(env, me, input)
+        }
+        fn sends(&self, env: &REnv, me: Pid, st: &P::State, round: u8) -> Vec<(Pid, P::Msg)> {
+            self.inner.sends(env, me, st, round)
+        }
+        fn byzantine_slots(
+            &self,
+            env: &REnv,
+            me: Pid,
+            st: &P::State,
+            round: u8,
+        ) -> Vec<(Pid, Vec<P::Msg>)> {
+            self.inner.byzantine_slots(env, me, st, round)
+        }
+        fn receive(
+            &self,
+            env: &REnv,
+            me: Pid,
+            st: &mut P::State,
+            round: u8,
+            inbox: &[(Pid, P::Msg)],
+        ) -> Option<Val> {
+            let v = self.inner.receive(env, me, st, round, inbox);
+            if self.bias == Some(me) {
+                return v.map(|_| 0);
+            }
+            v
+        }
+        fn explain(&self, env: &REnv, me: Pid, st: &P::State) -> String {
+            self.inner.explain(env, me, st)
+        }
+        fn show(&self, env: &REnv, msg: &P::Msg) -> String {
+            self.inner.show(env, msg)
+        }
+        fn silence_is_default(&self) -> bool {
+            self.silence
+        }
+        fn faulty_receipts_matter(&self) -> bool {
+            self.receipts_matter
+        }
+        fn decides(&self, env: &REnv, me: Pid) -> bool {
+            self.inner.decides(env, me)
+        }
+        fn classes(&self, _env: &REnv) -> Option<Vec<u32>> {
+            self.classes.clone()
+        }
+    }
+
+    fn audit<P: RoundProtocol>(
+        entry: &RoundEntry<P>,
+        n: u32,
+        f: u32,
+        liar: impl Fn(P) -> Liar<P>,
+    ) -> Vec<String> {
+        let spec = RunSpec::of(entry.info.name, n, f, &[]);
+        let (m, _) = entry.system(&spec).expect("builds");
+        let m = Rounds {
+            proto: liar(m.proto),
+            env: m.env,
+            props: Vec::new(),
+            reduce: Reductions::default(),
+        };
+        m.audit(100_000)
+    }
+
+    fn honest<P: RoundProtocol>(p: P) -> Liar<P> {
+        Liar {
+            silence: p.silence_is_default(),
+            receipts_matter: p.faulty_receipts_matter(),
+            classes: None,
+            bias: None,
+            inner: p,
+        }
+    }
+
+    #[test]
+    fn the_audit_passes_the_honest_claims() {
+        let om = &crate::models::om::ENTRY;
+        let sm = &crate::models::sm::ENTRY;
+        let lieutenants = Some(vec![0, 1, 1, 1]);
+        let p = audit(om, 4, 1, |p| Liar {
+            classes: lieutenants.clone(),
+            ..honest(p)
+        });
+        assert_eq!(p, Vec::<String>::new());
+        let p = audit(sm, 4, 2, |p| Liar {
+            classes: lieutenants.clone(),
+            ..honest(p)
+        });
+        assert_eq!(p, Vec::<String>::new());
+    }
+
+    /// The audit is not vacuous: each claim, made falsely, is caught.
+    #[test]
+    fn the_audit_catches_dishonest_claims() {
+        let om = &crate::models::om::ENTRY;
+        let sm = &crate::models::sm::ENTRY;
+        // SM: a traitor may relay only the signed chains it received.
+        let p = audit(sm, 3, 1, |p| Liar {
+            receipts_matter: false,
+            ..honest(p)
+        });
+        assert!(
+            p.iter().any(|e| e.contains("faulty_receipts_matter")),
+            "{p:?}"
+        );
+        // SM: a traitorous commander's silence is not one of its signed orders.
+        let p = audit(sm, 4, 1, |p| Liar {
+            silence: true,
+            ..honest(p)
+        });
+        assert!(p.iter().any(|e| e.contains("silence_is_default")), "{p:?}");
+        // OM with p1 biased: lieutenants are no longer interchangeable.
+        let p = audit(om, 4, 1, |p| Liar {
+            classes: Some(vec![0, 1, 1, 1]),
+            bias: Some(1),
+            ..honest(p)
+        });
+        assert!(p.iter().any(|e| e.contains("classes()")), "{p:?}");
+    }
+
+    fn reduced(n: u32, f: u32, reduce: Reductions) -> crate::report::Report {
+        let spec = RunSpec {
+            reduce,
+            ..RunSpec::of("om", n, f, &[])
+        };
+        crate::registry::find("om")
+            .expect("om")
+            .check(&spec, &crate::checker::Options::default())
+            .expect("valid")
+    }
+
+    #[test]
+    fn om_reductions_keep_verdicts_and_pin_counts() {
+        let both = Reductions {
+            por: true,
+            symmetry: true,
+        };
+        for (reduce, states) in [
+            (Reductions::default(), 326),
+            (
+                Reductions {
+                    por: true,
+                    symmetry: false,
+                },
+                164,
+            ),
+            (
+                Reductions {
+                    por: false,
+                    symmetry: true,
+                },
+                234,
+            ),
+            (both, 128),
+        ] {
+            let r = reduced(4, 1, reduce);
+            assert_statuses(&r, &[("IC1", "holds"), ("IC2", "holds"), ("TERM", "holds")]);
+            assert_eq!(r.unique_states, states, "{reduce:?}");
+        }
+        // Three generals: the same counterexample, one receiver at a time.
+        let r = reduced(3, 1, both);
+        assert_statuses(&r, &[("IC1", "holds"), ("IC2", "violated")]);
+        assert_trace(
+            &r,
+            "IC2",
+            &[
+                "end of round 1: every message of the round is delivered",
+                "round 2: p1 (traitor) tells p2: \"p0 said retreat\"",
+                "round 2: p2 receives every message of the round sent to it (last round, receiver by receiver)",
+            ],
+        );
+        let last = &prop(&r, "IC2").trace[2].effects;
+        assert_eq!(
+            last,
+            &["p2 decides retreat: from p0 directly: attack; p1 says p0 said: retreat → 1-1 tie → default retreat"]
+        );
     }
 }

@@ -422,26 +422,10 @@ impl<P: Protocol> System<P> {
             })
             .collect();
         let group = crate::reduce::group(env.n, &class);
-        // The classes in order of their first member, for the report.
-        let mut classes: Vec<(u32, Vec<Pid>)> = Vec::new();
-        for p in env.procs() {
-            let c = class[p as usize];
-            match classes.iter_mut().find(|(k, _)| *k == c) {
-                Some((_, members)) => members.push(p),
-                None => classes.push((c, vec![p])),
-            }
-        }
-        let parts: Vec<String> = classes
-            .iter()
-            .map(|(_, c)| {
-                let v: Vec<String> = c.iter().map(|p| format!("p{p}")).collect();
-                format!("{{{}}}", v.join(","))
-            })
-            .collect();
         self.reduction_notes.push(format!(
             "symmetry: {} renamings; interchangeable: {} (distinguished processes and different broadcast quotas are never swapped)",
             group.len(),
-            parts.join(" ")
+            crate::reduce::describe_classes(env.n, &class)
         ));
         self.symmetry = if group.len() > 1 { group } else { Vec::new() };
         self.sym_class = class;

@@ -157,7 +157,7 @@ pub const WORKLOADS: &[Workload] = &[
         f: 2,
         params: &[],
         runs: &[(Engine::Dfs, ALL)],
-        budget: Some(60.0),
+        budget: Some(300.0),
     },
     Workload {
         name: "majority-ack-urb",

@@ -109,6 +109,11 @@ impl RoundProtocol for Flood {
         true
     }
 
+    // Every process runs the same code; decisions count votes, not voters.
+    fn classes(&self, env: &REnv) -> Option<Vec<u32>> {
+        Some(env.procs().map(|_| 0).collect())
+    }
+
     // upon Init with vote v
     fn init(&self, _env: &REnv, me: Pid, input: Option<Val>) -> Votes {
         let mut v = Votes {

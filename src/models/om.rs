@@ -235,6 +235,28 @@ impl RoundProtocol for Om {
         format!("{} → {how}", parts.join("; "))
     }
 
+    // "A missing value counts as RETREAT": `received` reads an absent path as RETREAT, so a
+    // traitor's silence and its RETREAT are the same to every receiver, now and when relayed.
+    fn silence_is_default(&self) -> bool {
+        true
+    }
+
+    // Only lieutenants decide (the commander's `receive` returns no decision).
+    fn decides(&self, _env: &REnv, me: Pid) -> bool {
+        me != 0
+    }
+
+    // A traitor's slots are its relay paths (`Chain::all`), whatever values it received.
+    fn faulty_receipts_matter(&self) -> bool {
+        false
+    }
+
+    // The commander is distinguished; the lieutenants run the same code and `majority` does
+    // not look at who sent what.
+    fn classes(&self, env: &REnv) -> Option<Vec<u32>> {
+        Some(env.procs().map(|p| u32::from(p != 0)).collect())
+    }
+
     fn show(&self, env: &REnv, m: &OmMsg) -> String {
         let ids = m.path.ids();
         let mut s = env.name(m.v).to_string();

@@ -168,6 +168,16 @@ impl RoundProtocol for Sm {
         out
     }
 
+    // Only lieutenants decide (the commander's `receive` returns no decision).
+    fn decides(&self, _env: &REnv, me: Pid) -> bool {
+        me != 0
+    }
+
+    // The commander is distinguished; lieutenants are alike (`choice` looks at values only).
+    fn classes(&self, env: &REnv) -> Option<Vec<u32>> {
+        Some(env.procs().map(|p| u32::from(p != 0)).collect())
+    }
+
     // (2)(A), (2)(B); after the last round, (3).
     fn receive(
         &self,
