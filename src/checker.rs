@@ -400,7 +400,7 @@ struct Expanded<S> {
     has_succ: bool,
     /// Successors were computed (false at the depth bound).
     expanded: bool,
-    /// Successors generated, before `seen` filtered them.
+    /// Successors generated, before the `admit` filter.
     generated: usize,
     succs: Vec<(S, u64)>,
 }
@@ -532,6 +532,7 @@ impl<'a, M: Spec> Search<'a, M> {
         depth: usize,
         trail: impl Fn(Option<&Parents>) -> Trail,
         r: Expanded<M::State>,
+        admitted: bool,
         mut push: impl FnMut(M::State, u64),
     ) -> bool {
         for (slot, why) in r.events {
@@ -554,7 +555,8 @@ impl<'a, M: Spec> Search<'a, M> {
         }
         self.generated += r.generated;
         for (succ, f) in r.succs {
-            if self.visited.insert(f) {
+            // `admitted`: expand_one's filter already inserted them.
+            if admitted || self.visited.insert(f) {
                 if let Some(p) = self.parents.as_mut() {
                     p.insert(f, fp);
                 }
@@ -586,7 +588,7 @@ impl<'a, M: Spec> Search<'a, M> {
                 let (m, slots, fpr, decided, visited) =
                     (self.m, &self.slots, &self.fpr, &self.decided, &self.visited);
                 let results = par_map(batch, self.opts.threads, |(s, _)| {
-                    expand_one(m, slots, decided, fpr, s, expand, Some(visited))
+                    expand_one(m, slots, decided, fpr, s, expand, |f| !visited.contains(f))
                 });
                 let room = self.opts.max_states.is_none_or(|max| {
                     self.visited.len() + results.iter().map(|r| r.succs.len()).sum::<usize>() < max
@@ -602,7 +604,7 @@ impl<'a, M: Spec> Search<'a, M> {
                 }
                 for (r, (_, f)) in results.into_iter().zip(batch) {
                     let trail = |p: Option<&Parents>| level_trail(p, *f, depth);
-                    if !self.absorb(*f, depth, trail, r, |s, f| next.push((s, f))) {
+                    if !self.absorb(*f, depth, trail, r, false, |s, f| next.push((s, f))) {
                         return;
                     }
                 }
@@ -700,6 +702,10 @@ impl<'a, M: Spec> Search<'a, M> {
             }
             self.max_depth = self.max_depth.max(depth);
             let expand = self.opts.max_depth.is_none_or(|d| depth < d);
+            // New successors enter the visited set as they are generated; duplicates are
+            // dropped on the spot instead of being moved around first.
+            let (visited, max) = (&mut self.visited, self.opts.max_states);
+            let admit = |f| !max.is_some_and(|m| visited.len() >= m) && visited.insert(f);
             let r = expand_one(
                 self.m,
                 &self.slots,
@@ -707,7 +713,7 @@ impl<'a, M: Spec> Search<'a, M> {
                 &self.fpr,
                 &s,
                 expand,
-                None,
+                admit,
             );
             let trail = |_: Option<&Parents>| {
                 let mut c: Vec<u64> = stack[1..].iter().map(|fr| fr.fp).collect();
@@ -715,7 +721,7 @@ impl<'a, M: Spec> Search<'a, M> {
                 Trail::Chain(c)
             };
             let mut succs = Vec::with_capacity(r.succs.len());
-            let go_on = self.absorb(f, depth, trail, r, |s, f| succs.push((s, f)));
+            let go_on = self.absorb(f, depth, trail, r, true, |s, f| succs.push((s, f)));
             held += succs.len();
             self.pending_bytes = self.pending_bytes.max(held * state_bytes);
             succs.reverse();
@@ -746,9 +752,17 @@ impl<'a, M: Spec> Search<'a, M> {
             }
             let mut next = Vec::new();
             for (s, f) in &level {
-                let r = expand_one(self.m, &self.slots, &self.decided, &self.fpr, s, true, None);
+                let r = expand_one(
+                    self.m,
+                    &self.slots,
+                    &self.decided,
+                    &self.fpr,
+                    s,
+                    true,
+                    |_| true,
+                );
                 let trail = |p: Option<&Parents>| level_trail(p, *f, depth);
-                if !self.absorb(*f, depth, trail, r, |s, f| next.push((s, f))) {
+                if !self.absorb(*f, depth, trail, r, false, |s, f| next.push((s, f))) {
                     self.parents = None;
                     return;
                 }
@@ -824,7 +838,9 @@ impl<'a, M: Spec> Search<'a, M> {
                     }
                     deepest = deepest.max(depth);
                     let expand = opts.max_depth.is_none_or(|d| depth < d);
-                    let r = expand_one(m, slots, &local_decided, fpr, &s, expand, None);
+                    let r = expand_one(m, slots, &local_decided, fpr, &s, expand, |f| {
+                        visited.insert(f)
+                    });
                     if r.quiescent {
                         quiet += 1;
                     }
@@ -857,13 +873,12 @@ impl<'a, M: Spec> Search<'a, M> {
                     let mut succs = Vec::with_capacity(r.succs.len());
                     gen += r.generated;
                     for (t, tf) in r.succs {
-                        if visited.insert(tf) {
-                            succs.push((t, tf));
-                            if opts.max_states.is_some_and(|max| visited.len() >= max) {
-                                let max = opts.max_states.unwrap_or(0);
-                                set_bound(format!("state limit {max}"), true);
-                                break 'roots;
-                            }
+                        // Already inserted by expand_one's filter.
+                        succs.push((t, tf));
+                        if opts.max_states.is_some_and(|max| visited.len() >= max) {
+                            let max = opts.max_states.unwrap_or(0);
+                            set_bound(format!("state limit {max}"), true);
+                            break 'roots;
                         }
                     }
                     held += succs.len();
@@ -1010,7 +1025,7 @@ fn expand_one<M: Spec>(
     fpr: &Fingerprinter,
     s: &M::State,
     expand: bool,
-    seen: Option<&FpSet>,
+    mut admit: impl FnMut(u64) -> bool,
 ) -> Expanded<M::State> {
     let quiescent = m.quiescent(s);
     let mut events = Vec::new();
@@ -1029,23 +1044,25 @@ fn expand_one<M: Spec>(
             }
         }
     }
+    // Every open property is decided here: the search stops before the successors count.
+    let finishes = events.len() == decided.iter().filter(|d| !**d).count();
     let mut actions = Vec::new();
     m.actions(s, &mut actions);
     let has_succ = !actions.is_empty();
     let mut generated = 0;
-    let succs = if expand {
-        actions
-            .into_iter()
-            .filter_map(|a| m.next_state(s, a))
-            .filter_map(|t| {
+    let mut succs = Vec::new();
+    if expand && !finishes {
+        succs.reserve(actions.len());
+        for a in actions {
+            if let Some(t) = m.next_state(s, a) {
                 generated += 1;
                 let f = m.fingerprint(fpr, &t);
-                (!seen.is_some_and(|v| v.contains(f))).then_some((t, f))
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+                if admit(f) {
+                    succs.push((t, f));
+                }
+            }
+        }
+    }
     Expanded {
         events,
         quiescent,

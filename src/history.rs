@@ -6,15 +6,116 @@
 //! step; the catalogue predicates ([`crate::properties`]) judge it.
 
 use crate::bits::{MSet, PSet};
-use crate::protocol::{MsgId, Pid};
+use crate::protocol::{MsgId, Pid, MAX_PROCS};
 use smallvec::SmallVec;
 
-/// One process's delivery log. Inline up to 6 deliveries (no allocation when a state is
-/// cloned), spilling to the heap beyond.
-pub type Log = SmallVec<[MsgId; 6]>;
+/// Every process's delivery log, in delivery order, kept in one buffer: p's log is
+/// `ids[ends[p-1]..ends[p]]`. Inline up to 16 deliveries in all (no allocation when a state is
+/// cloned), spilling to the heap beyond. One buffer instead of one vector per process: a state
+/// is cloned and fingerprinted on every step, and this is one copy and one write.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Logs {
+    ids: SmallVec<[MsgId; 16]>,
+    ends: [u8; MAX_PROCS as usize],
+    n: u8,
+}
+
+impl Logs {
+    /// `n` empty logs.
+    pub fn new(n: u8) -> Logs {
+        Logs {
+            ids: SmallVec::new(),
+            ends: [0; MAX_PROCS as usize],
+            n,
+        }
+    }
+
+    /// Number of logs (processes).
+    pub fn len(&self) -> usize {
+        self.n as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    fn start(&self, p: usize) -> usize {
+        if p == 0 {
+            0
+        } else {
+            self.ends[p - 1] as usize
+        }
+    }
+
+    /// The logs, process by process.
+    pub fn iter(&self) -> impl Iterator<Item = &[MsgId]> {
+        (0..self.len()).map(|p| &self[p])
+    }
+
+    /// Appends `m` to p's log; with `sorted`, inserts it in order instead (when no checked
+    /// property reads delivery order, logs are kept sorted so that orders do not split states).
+    pub fn push(&mut self, p: Pid, m: MsgId, sorted: bool) {
+        let p = p as usize;
+        let at = if sorted {
+            let start = self.start(p);
+            start + self.ids[start..self.ends[p] as usize].partition_point(|x| *x <= m)
+        } else {
+            self.ends[p] as usize
+        };
+        self.ids.insert(at, m);
+        for e in &mut self.ends[p..self.n as usize] {
+            *e += 1;
+        }
+    }
+
+    /// Replaces p's log.
+    pub fn set(&mut self, p: Pid, log: &[MsgId]) {
+        let p = p as usize;
+        let (start, end) = (self.start(p), self.ends[p] as usize);
+        self.ids.drain(start..end);
+        self.ids.insert_many(start, log.iter().copied());
+        let grown = log.len() as isize - (end - start) as isize;
+        for e in &mut self.ends[p..self.n as usize] {
+            *e = (*e as isize + grown) as u8;
+        }
+    }
+}
+
+impl std::ops::Index<usize> for Logs {
+    type Output = [MsgId];
+    fn index(&self, p: usize) -> &[MsgId] {
+        &self.ids[self.start(p)..self.ends[p] as usize]
+    }
+}
+
+/// A plain copy of the buffer.
+impl Clone for Logs {
+    fn clone(&self) -> Logs {
+        Logs {
+            ids: SmallVec::from_slice(&self.ids),
+            ends: self.ends,
+            n: self.n,
+        }
+    }
+}
+
+/// The ends, then the ids as bytes, in a few writes (the ends fix how many ids there are).
+impl std::hash::Hash for Logs {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        h.write(&self.ends[..self.n as usize]);
+        for chunk in self.ids.chunks(32) {
+            let mut b = [0u8; 64];
+            for (i, m) in chunk.iter().enumerate() {
+                b[2 * i] = m.origin;
+                b[2 * i + 1] = m.seq;
+            }
+            h.write(&b[..2 * chunk.len()]);
+        }
+    }
+}
 
 /// Ghost history of one run so far.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Debug, PartialEq, Eq, Hash)]
 pub struct History {
     /// Processes that crashed (crash-stop: never recover).
     pub crashed: PSet,
@@ -24,10 +125,24 @@ pub struct History {
     /// detector.
     pub suspects: SmallVec<[PSet; 4]>,
     /// `log[p]`: messages delivered by `p`, in delivery order.
-    pub log: SmallVec<[Log; 4]>,
+    pub log: Logs,
     /// `past[m.bit()]`: the causal past of broadcast message m (the messages that happened
     /// before it), recorded when m is broadcast. Empty unless causality is tracked.
     pub past: Vec<MSet>,
+}
+
+/// Cloned on every step: the logs and detector outputs are plain ids, copied as memory
+/// (`from_slice`) rather than element by element.
+impl Clone for History {
+    fn clone(&self) -> History {
+        History {
+            crashed: self.crashed,
+            broadcast: self.broadcast,
+            suspects: SmallVec::from_slice(&self.suspects),
+            log: self.log.clone(),
+            past: self.past.clone(),
+        }
+    }
 }
 
 impl History {
@@ -50,7 +165,7 @@ impl History {
             } else {
                 SmallVec::new()
             },
-            log: smallvec::smallvec![Log::new(); n as usize],
+            log: Logs::new(n),
         }
     }
 

@@ -51,18 +51,24 @@ impl NetKind {
         }
     }
 
-    /// Adds a freshly sent message.
-    pub fn push<M>(self, net: &mut Net<M>, src: Pid, dst: Pid, msg: M) {
+    /// Adds a freshly sent message where the canonical order puts it (after the messages of
+    /// the same pair, for FIFO), so the network stays canonical without sorting.
+    pub fn push<M: Ord>(self, net: &mut Net<M>, src: Pid, dst: Pid, msg: M) {
         let copies = u8::from(self == NetKind::Dup);
-        net.push(Envelope {
+        let e = Envelope {
             src,
             dst,
             msg,
             copies,
-        });
+        };
+        let at = match self {
+            NetKind::Bag | NetKind::Dup => net.partition_point(|x| *x <= e),
+            NetKind::Fifo => net.partition_point(|x| (x.src, x.dst) <= (src, dst)),
+        };
+        net.insert(at, e);
     }
 
-    /// Restores the canonical order after pushes.
+    /// Restores the canonical order of a network built without [`NetKind::push`].
     pub fn canonicalize<M: Ord>(self, net: &mut [Envelope<M>]) {
         match self {
             NetKind::Bag | NetKind::Dup => net.sort_unstable(),

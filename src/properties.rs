@@ -841,14 +841,14 @@ mod tests {
         let mut h = History::new(3, false);
         h.broadcast.insert(m(0));
         h.crashed.insert(0);
-        h.log[0].push(m(0));
+        h.log.push(0, m(0), false);
         // Only the crashed sender delivered: fine for RB4, not for URB4.
         assert_eq!(rb4(3, &h), None);
         assert_eq!(
             urb4(3, &h).as_deref(),
             Some("crashed p0 delivered m0.1, but correct p1 never delivers it")
         );
-        h.log[1].push(m(0));
+        h.log.push(1, m(0), false);
         assert_eq!(
             rb4(3, &h).as_deref(),
             Some("correct p1 delivered m0.1, but correct p2 never delivers it")
@@ -858,11 +858,11 @@ mod tests {
     #[test]
     fn safety_predicates() {
         let mut h = History::new(2, true);
-        h.log[1].push(m(0));
+        h.log.push(1, m(0), false);
         assert!(no_creation(&h).is_some());
         h.broadcast.insert(m(0));
         assert!(no_creation(&h).is_none());
-        h.log[1].push(m(0));
+        h.log.push(1, m(0), false);
         assert_eq!(
             no_duplication(&h).as_deref(),
             Some("p1 delivered m0.1 twice")

@@ -198,11 +198,11 @@ impl<P: Protocol> System<P> {
             hist.suspects[perm.pid(p as Pid) as usize] = x.rename(perm);
         }
         for (p, log) in h.log.iter().enumerate() {
-            let mut l: crate::history::Log = log.iter().map(|m| m.rename(perm)).collect();
+            let mut l: SmallVec<[MsgId; 16]> = log.iter().map(|m| m.rename(perm)).collect();
             if !self.keep_order {
                 l.sort_unstable();
             }
-            hist.log[perm.pid(p as Pid) as usize] = l;
+            hist.log.set(perm.pid(p as Pid), &l);
         }
         hist.past = crate::reduce::rename_by_msg(&h.past, perm);
         Some(SysState {
@@ -289,7 +289,6 @@ impl<P: Protocol> System<P> {
                 for to in targets.iter() {
                     self.send(&mut t, p, to, x.msg.clone());
                 }
-                self.net.canonicalize(&mut t.net);
             }
             Action::Lose { idx, .. } => {
                 t.net.remove(idx as usize);
@@ -517,11 +516,8 @@ impl<P: Protocol> System<P> {
                 });
             }
         }
-        self.net.canonicalize(&mut t.net);
-        let log = &mut t.hist.log[me as usize];
-        log.extend(out.delivers);
-        if !self.keep_order {
-            log.sort_unstable();
+        for m in out.delivers {
+            t.hist.log.push(me, m, !self.keep_order);
         }
     }
 
