@@ -705,7 +705,7 @@ impl<'a, M: Spec> Search<'a, M> {
             // New successors enter the visited set as they are generated; duplicates are
             // dropped on the spot instead of being moved around first.
             let (visited, max) = (&mut self.visited, self.opts.max_states);
-            let admit = |f| !max.is_some_and(|m| visited.len() >= m) && visited.insert(f);
+            let admit = |f| max.is_none_or(|m| visited.len() < m) && visited.insert(f);
             let r = expand_one(
                 self.m,
                 &self.slots,
