@@ -588,7 +588,7 @@ impl<'a, M: Spec> Search<'a, M> {
                 let (m, slots, fpr, decided, visited) =
                     (self.m, &self.slots, &self.fpr, &self.decided, &self.visited);
                 let results = par_map(batch, self.opts.threads, |(s, _)| {
-                    expand_one(m, slots, decided, fpr, s, expand, |f| !visited.contains(f))
+                    expand_one(m, slots, decided, fpr, s, expand, Unvisited(visited))
                 });
                 let room = self.opts.max_states.is_none_or(|max| {
                     self.visited.len() + results.iter().map(|r| r.succs.len()).sum::<usize>() < max
@@ -704,8 +704,10 @@ impl<'a, M: Spec> Search<'a, M> {
             let expand = self.opts.max_depth.is_none_or(|d| depth < d);
             // New successors enter the visited set as they are generated; duplicates are
             // dropped on the spot instead of being moved around first.
-            let (visited, max) = (&mut self.visited, self.opts.max_states);
-            let admit = |f| max.is_none_or(|m| visited.len() < m) && visited.insert(f);
+            let admit = Insert {
+                visited: &mut self.visited,
+                max: self.opts.max_states,
+            };
             let r = expand_one(
                 self.m,
                 &self.slots,
@@ -759,7 +761,7 @@ impl<'a, M: Spec> Search<'a, M> {
                     &self.fpr,
                     s,
                     true,
-                    |_| true,
+                    KeepAll,
                 );
                 let trail = |p: Option<&Parents>| level_trail(p, *f, depth);
                 if !self.absorb(*f, depth, trail, r, false, |s, f| next.push((s, f))) {
@@ -838,9 +840,15 @@ impl<'a, M: Spec> Search<'a, M> {
                     }
                     deepest = deepest.max(depth);
                     let expand = opts.max_depth.is_none_or(|d| depth < d);
-                    let r = expand_one(m, slots, &local_decided, fpr, &s, expand, |f| {
-                        visited.insert(f)
-                    });
+                    let r = expand_one(
+                        m,
+                        slots,
+                        &local_decided,
+                        fpr,
+                        &s,
+                        expand,
+                        SharedInsert(&visited),
+                    );
                     if r.quiescent {
                         quiet += 1;
                     }
@@ -1025,7 +1033,7 @@ fn expand_one<M: Spec>(
     fpr: &Fingerprinter,
     s: &M::State,
     expand: bool,
-    mut admit: impl FnMut(u64) -> bool,
+    mut admit: impl Admit,
 ) -> Expanded<M::State> {
     let quiescent = m.quiescent(s);
     let mut events = Vec::new();
@@ -1053,13 +1061,24 @@ fn expand_one<M: Spec>(
     let mut succs = Vec::new();
     if expand && !finishes {
         succs.reserve(actions.len());
+        // One successor waits while the next is built, so the visited-set line its lookup
+        // needs has been prefetched by the time it is looked up.
+        let mut waiting: Option<(M::State, u64)> = None;
         for a in actions {
             if let Some(t) = m.next_state(s, a) {
                 generated += 1;
                 let f = m.fingerprint(fpr, &t);
-                if admit(f) {
-                    succs.push((t, f));
+                admit.prefetch(f);
+                if let Some((w, wf)) = waiting.replace((t, f)) {
+                    if admit.admit(wf) {
+                        succs.push((w, wf));
+                    }
                 }
+            }
+        }
+        if let Some((w, wf)) = waiting {
+            if admit.admit(wf) {
+                succs.push((w, wf));
             }
         }
     }
@@ -1070,6 +1089,62 @@ fn expand_one<M: Spec>(
         expanded: expand,
         generated,
         succs,
+    }
+}
+
+/// What happens to each successor's fingerprint in [`expand_one`].
+trait Admit {
+    /// A lookup of `f` follows soon.
+    fn prefetch(&self, _f: u64) {}
+    /// Whether the successor with fingerprint `f` is kept.
+    fn admit(&mut self, f: u64) -> bool;
+}
+
+/// Keeps every successor (the caller inserts them).
+struct KeepAll;
+
+impl Admit for KeepAll {
+    fn admit(&mut self, _f: u64) -> bool {
+        true
+    }
+}
+
+/// Keeps the successors not yet visited (BFS workers; the caller inserts them in order).
+struct Unvisited<'a>(&'a FpSet);
+
+impl Admit for Unvisited<'_> {
+    fn prefetch(&self, f: u64) {
+        self.0.prefetch(f);
+    }
+    fn admit(&mut self, f: u64) -> bool {
+        !self.0.contains(f)
+    }
+}
+
+/// Inserts each successor into the visited set and keeps the new ones, up to `max` states.
+struct Insert<'a> {
+    visited: &'a mut FpSet,
+    max: Option<usize>,
+}
+
+impl Admit for Insert<'_> {
+    fn prefetch(&self, f: u64) {
+        self.visited.prefetch(f);
+    }
+    fn admit(&mut self, f: u64) -> bool {
+        self.max.is_none_or(|m| self.visited.len() < m) && self.visited.insert(f)
+    }
+}
+
+/// [`Insert`] into the set the DFS workers share.
+struct SharedInsert<'a>(&'a crate::visited::SharedFpSet);
+
+impl Admit for SharedInsert<'_> {
+    fn prefetch(&self, f: u64) {
+        self.0.prefetch(f);
+    }
+    fn admit(&mut self, f: u64) -> bool {
+        self.0.insert(f)
     }
 }
 
