@@ -402,8 +402,36 @@ struct Expanded<S> {
     expanded: bool,
     /// Successors generated, before the `admit` filter.
     generated: usize,
-    succs: Vec<(S, u64)>,
+    /// How many successors were admitted (appended to the caller's vector).
+    succs: usize,
+    _state: std::marker::PhantomData<S>,
 }
+
+/// A state's admitted successors, for [`Search::absorb`].
+struct Succs<S> {
+    list: Vec<(S, u64)>,
+    /// Already in the visited set (expand_one inserted them); otherwise absorb inserts them
+    /// and drops the ones already there.
+    inserted: bool,
+}
+
+impl<S> Succs<S> {
+    fn inserted(list: Vec<(S, u64)>) -> Self {
+        Succs {
+            list,
+            inserted: true,
+        }
+    }
+    fn unchecked(list: Vec<(S, u64)>) -> Self {
+        Succs {
+            list,
+            inserted: false,
+        }
+    }
+}
+
+/// One BFS worker's share of a batch: each state's expansion, and their successors in order.
+type Chunk<S> = (Vec<Expanded<S>>, Vec<(S, u64)>);
 
 /// Runs the search.
 pub fn check<M: Spec>(m: &M, opts: &Options) -> Outcome<M> {
@@ -532,7 +560,7 @@ impl<'a, M: Spec> Search<'a, M> {
         depth: usize,
         trail: impl Fn(Option<&Parents>) -> Trail,
         r: Expanded<M::State>,
-        admitted: bool,
+        succs: Succs<M::State>,
         mut push: impl FnMut(M::State, u64),
     ) -> bool {
         for (slot, why) in r.events {
@@ -554,9 +582,8 @@ impl<'a, M: Spec> Search<'a, M> {
             self.bound = Some(format!("depth limit {depth}"));
         }
         self.generated += r.generated;
-        for (succ, f) in r.succs {
-            // `admitted`: expand_one's filter already inserted them.
-            if admitted || self.visited.insert(f) {
+        for (succ, f) in succs.list {
+            if succs.inserted || self.visited.insert(f) {
                 if let Some(p) = self.parents.as_mut() {
                     p.insert(f, fp);
                 }
@@ -585,16 +612,51 @@ impl<'a, M: Spec> Search<'a, M> {
                 if self.timed_out() {
                     return;
                 }
+                if self.opts.threads <= 1 || self.parents.is_some() {
+                    // One worker: successors go into the visited set as they are generated
+                    // (most are duplicates of states of the same level, dropped on the spot).
+                    for (s, f) in batch {
+                        let mut new = Vec::new();
+                        let admit = Insert {
+                            visited: &mut self.visited,
+                            max: self.opts.max_states,
+                        };
+                        let (m, slots, decided, fpr) =
+                            (self.m, &self.slots, &self.decided, &self.fpr);
+                        let cx = Cx { m, slots, fpr };
+                        let r = expand_one(cx, decided, s, expand, admit, &mut new);
+                        let trail = |p: Option<&Parents>| level_trail(p, *f, depth);
+                        let push = |s, f| next.push((s, f));
+                        if !self.absorb(*f, depth, trail, r, Succs::inserted(new), push) {
+                            return;
+                        }
+                    }
+                    self.pending_bytes = self
+                        .pending_bytes
+                        .max((level.capacity() + next.capacity()) * state_bytes);
+                    continue;
+                }
                 let (m, slots, fpr, decided, visited) =
                     (self.m, &self.slots, &self.fpr, &self.decided, &self.visited);
-                let results = par_map(batch, self.opts.threads, |(s, _)| {
-                    expand_one(m, slots, decided, fpr, s, expand, Unvisited(visited))
+                // Each worker expands a run of the batch into one vector of successors: no
+                // allocation per state, and none freed on another thread.
+                let chunks = par_chunks(batch, self.opts.threads, |states| {
+                    let mut out = Vec::new();
+                    let rs: Vec<_> = states
+                        .iter()
+                        .map(|(s, _)| {
+                            let admit = Unvisited(visited);
+                            let cx = Cx { m, slots, fpr };
+                            expand_one(cx, decided, s, expand, admit, &mut out)
+                        })
+                        .collect();
+                    (rs, out)
                 });
                 let room = self.opts.max_states.is_none_or(|max| {
-                    self.visited.len() + results.iter().map(|r| r.succs.len()).sum::<usize>() < max
+                    self.visited.len() + chunks.iter().map(|(_, o)| o.len()).sum::<usize>() < max
                 });
-                if self.opts.threads > 1 && self.parents.is_none() && room {
-                    if !self.absorb_batch(batch, depth, results, &mut next) {
+                if room {
+                    if !self.absorb_batch(batch, depth, chunks, &mut next) {
                         return;
                     }
                     self.pending_bytes = self
@@ -602,10 +664,17 @@ impl<'a, M: Spec> Search<'a, M> {
                         .max((level.capacity() + next.capacity()) * state_bytes);
                     continue;
                 }
-                for (r, (_, f)) in results.into_iter().zip(batch) {
-                    let trail = |p: Option<&Parents>| level_trail(p, *f, depth);
-                    if !self.absorb(*f, depth, trail, r, false, |s, f| next.push((s, f))) {
-                        return;
+                let mut states = batch.iter();
+                for (rs, out) in chunks {
+                    let mut out = out.into_iter();
+                    for r in rs {
+                        let f = states.next().map_or(0, |(_, f)| *f);
+                        let succs: Vec<_> = out.by_ref().take(r.succs).collect();
+                        let trail = |p: Option<&Parents>| level_trail(p, f, depth);
+                        let push = |s, f| next.push((s, f));
+                        if !self.absorb(f, depth, trail, r, Succs::unchecked(succs), push) {
+                            return;
+                        }
                     }
                 }
                 self.pending_bytes = self
@@ -626,9 +695,10 @@ impl<'a, M: Spec> Search<'a, M> {
         &mut self,
         batch: &[(M::State, u64)],
         depth: usize,
-        results: Vec<Expanded<M::State>>,
+        chunks: Vec<Chunk<M::State>>,
         next: &mut Vec<(M::State, u64)>,
     ) -> bool {
+        let results: Vec<&Expanded<M::State>> = chunks.iter().flat_map(|(rs, _)| rs).collect();
         let mut cut = results.len();
         for (i, (r, (_, f))) in results.iter().zip(batch).enumerate() {
             for (slot, why) in &r.events {
@@ -651,19 +721,15 @@ impl<'a, M: Spec> Search<'a, M> {
             }
         }
         self.generated += results.iter().take(cut).map(|r| r.generated).sum::<usize>();
-        let succs: Vec<(M::State, u64)> = results
-            .into_iter()
-            .take(cut)
-            .flat_map(|r| r.succs)
+        let kept: usize = results.iter().take(cut).map(|r| r.succs).sum();
+        let fps: Vec<u64> = chunks
+            .iter()
+            .flat_map(|(_, out)| out.iter().map(|(_, f)| *f))
+            .take(kept)
             .collect();
-        let fps: Vec<u64> = succs.iter().map(|(_, f)| *f).collect();
         let new = self.visited.insert_many(&fps, self.opts.threads);
-        next.extend(
-            succs
-                .into_iter()
-                .zip(new)
-                .filter_map(|(x, is_new)| is_new.then_some(x)),
-        );
+        let succs = chunks.into_iter().flat_map(|(_, out)| out).take(kept);
+        next.extend(succs.zip(new).filter_map(|(x, is_new)| is_new.then_some(x)));
         cut == batch.len()
     }
 
@@ -708,22 +774,22 @@ impl<'a, M: Spec> Search<'a, M> {
                 visited: &mut self.visited,
                 max: self.opts.max_states,
             };
-            let r = expand_one(
-                self.m,
-                &self.slots,
-                &self.decided,
-                &self.fpr,
-                &s,
-                expand,
-                admit,
-            );
+            let mut new = Vec::new();
+            let cx = Cx {
+                m: self.m,
+                slots: &self.slots,
+                fpr: &self.fpr,
+            };
+            let r = expand_one(cx, &self.decided, &s, expand, admit, &mut new);
             let trail = |_: Option<&Parents>| {
                 let mut c: Vec<u64> = stack[1..].iter().map(|fr| fr.fp).collect();
                 c.push(f);
                 Trail::Chain(c)
             };
-            let mut succs = Vec::with_capacity(r.succs.len());
-            let go_on = self.absorb(f, depth, trail, r, true, |s, f| succs.push((s, f)));
+            let mut succs = Vec::with_capacity(new.len());
+            let go_on = self.absorb(f, depth, trail, r, Succs::inserted(new), |s, f| {
+                succs.push((s, f))
+            });
             held += succs.len();
             self.pending_bytes = self.pending_bytes.max(held * state_bytes);
             succs.reverse();
@@ -754,17 +820,17 @@ impl<'a, M: Spec> Search<'a, M> {
             }
             let mut next = Vec::new();
             for (s, f) in &level {
-                let r = expand_one(
-                    self.m,
-                    &self.slots,
-                    &self.decided,
-                    &self.fpr,
-                    s,
-                    true,
-                    KeepAll,
-                );
+                let mut succs = Vec::new();
+                let cx = Cx {
+                    m: self.m,
+                    slots: &self.slots,
+                    fpr: &self.fpr,
+                };
+                let r = expand_one(cx, &self.decided, s, true, KeepAll, &mut succs);
                 let trail = |p: Option<&Parents>| level_trail(p, *f, depth);
-                if !self.absorb(*f, depth, trail, r, false, |s, f| next.push((s, f))) {
+                if !self.absorb(*f, depth, trail, r, Succs::unchecked(succs), |s, f| {
+                    next.push((s, f))
+                }) {
                     self.parents = None;
                     return;
                 }
@@ -840,15 +906,10 @@ impl<'a, M: Spec> Search<'a, M> {
                     }
                     deepest = deepest.max(depth);
                     let expand = opts.max_depth.is_none_or(|d| depth < d);
-                    let r = expand_one(
-                        m,
-                        slots,
-                        &local_decided,
-                        fpr,
-                        &s,
-                        expand,
-                        SharedInsert(&visited),
-                    );
+                    let mut new = Vec::new();
+                    let cx = Cx { m, slots, fpr };
+                    let admit = SharedInsert(&visited);
+                    let r = expand_one(cx, &local_decided, &s, expand, admit, &mut new);
                     if r.quiescent {
                         quiet += 1;
                     }
@@ -878,9 +939,9 @@ impl<'a, M: Spec> Search<'a, M> {
                     if r.has_succ && !r.expanded {
                         set_bound(format!("depth limit {depth}"), false);
                     }
-                    let mut succs = Vec::with_capacity(r.succs.len());
+                    let mut succs = Vec::with_capacity(new.len());
                     gen += r.generated;
-                    for (t, tf) in r.succs {
+                    for (t, tf) in new {
                         // Already inserted by expand_one's filter.
                         succs.push((t, tf));
                         if opts.max_states.is_some_and(|max| visited.len() >= max) {
@@ -1027,14 +1088,14 @@ fn chain(parents: &Parents, target: u64) -> Vec<u64> {
 
 /// Evaluates the undecided properties on `s` and, if `expand`, computes its successors.
 fn expand_one<M: Spec>(
-    m: &M,
-    slots: &[Slot],
+    cx: Cx<'_, M>,
     decided: &[bool],
-    fpr: &Fingerprinter,
     s: &M::State,
     expand: bool,
     mut admit: impl Admit,
+    succs: &mut Vec<(M::State, u64)>,
 ) -> Expanded<M::State> {
+    let Cx { m, slots, fpr } = cx;
     let quiescent = m.quiescent(s);
     let mut events = Vec::new();
     for (i, slot) in slots.iter().enumerate() {
@@ -1058,7 +1119,7 @@ fn expand_one<M: Spec>(
     m.actions(s, &mut actions);
     let has_succ = !actions.is_empty();
     let mut generated = 0;
-    let mut succs = Vec::new();
+    let before = succs.len();
     if expand && !finishes {
         succs.reserve(actions.len());
         // One successor waits while the next is built, so the visited-set line its lookup
@@ -1088,9 +1149,25 @@ fn expand_one<M: Spec>(
         has_succ,
         expanded: expand,
         generated,
-        succs,
+        succs: succs.len() - before,
+        _state: std::marker::PhantomData,
     }
 }
+
+/// What [`expand_one`] works with: the model, its property slots, the fingerprinter.
+struct Cx<'a, M: Spec> {
+    m: &'a M,
+    slots: &'a [Slot],
+    fpr: &'a Fingerprinter,
+}
+
+impl<M: Spec> Clone for Cx<'_, M> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M: Spec> Copy for Cx<'_, M> {}
 
 /// What happens to each successor's fingerprint in [`expand_one`].
 trait Admit {
@@ -1148,25 +1225,23 @@ impl Admit for SharedInsert<'_> {
     }
 }
 
-/// Maps `f` over `items` on up to `threads` scoped workers, keeping order.
-fn par_map<T: Sync, R: Send>(items: &[T], threads: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+/// Splits `items` into up to `threads` consecutive runs and maps `f` over each run on its own
+/// scoped worker; the results in order.
+fn par_chunks<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&[T]) -> R + Sync,
+) -> Vec<R> {
     if threads <= 1 || items.len() < 256 {
-        return items.iter().map(f).collect();
+        return vec![f(items)];
     }
     let chunk = items.len().div_ceil(threads);
     std::thread::scope(|sc| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|c| sc.spawn(|| c.iter().map(&f).collect::<Vec<R>>()))
-            .collect();
-        let mut out = Vec::with_capacity(items.len());
-        for h in handles {
-            match h.join() {
-                Ok(v) => out.extend(v),
-                Err(e) => std::panic::resume_unwind(e),
-            }
-        }
-        out
+        let handles: Vec<_> = items.chunks(chunk).map(|c| sc.spawn(|| f(c))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
     })
 }
 
