@@ -349,6 +349,19 @@ impl<P: RoundProtocol> Rounds<P> {
         out
     }
 
+    /// The placement and inputs of initial state `s` renamed by `g`.
+    fn renamed_start(&self, s: &RState<P>, g: &crate::reduce::Perm) -> (PSet, Vec<Option<Val>>) {
+        let mut faulty = PSet::EMPTY;
+        let mut inputs = vec![None; s.inputs.len()];
+        for p in self.env.procs() {
+            if s.faulty.contains(p) {
+                faulty.insert(g.pid(p));
+            }
+            inputs[g.pid(p) as usize] = s.inputs[p as usize];
+        }
+        (faulty, inputs)
+    }
+
     /// `symmetry`: one initial state per orbit of (placement, inputs) under the protocol's
     /// symmetry group. Sound because the group maps runs to runs and the checked properties
     /// (IC1, IC2, TERM, C1–C4) are invariant under renamings that fix every class; an initial
@@ -358,14 +371,7 @@ impl<P: RoundProtocol> Rounds<P> {
             return inits;
         };
         let key = |s: &RState<P>, g: &crate::reduce::Perm| {
-            let mut faulty = PSet::EMPTY;
-            let mut inputs = vec![None; s.inputs.len()];
-            for p in self.env.procs() {
-                if s.faulty.contains(p) {
-                    faulty.insert(g.pid(p));
-                }
-                inputs[g.pid(p) as usize] = s.inputs[p as usize];
-            }
+            let (faulty, inputs) = self.renamed_start(s, g);
             (faulty.0, inputs)
         };
         let mut seen = std::collections::HashSet::new();
@@ -418,8 +424,9 @@ impl<P: RoundProtocol> Rounds<P> {
     ///   state as in its initial state.
     /// - `silence_is_default()`: whatever a run can end with after a traitor stays silent in a
     ///   slot, it can also end with after the traitor sends one of the slot's messages.
-    /// - `classes()`: every renaming in the group maps an initial state to an initial state, and
-    ///   the outcomes of the renamed state are the renamed outcomes.
+    /// - `classes()`: when a renaming in the group maps an initial state onto another one of
+    ///   the model (the two are then merged), the outcomes of the image are the renamed
+    ///   outcomes.
     pub fn audit(&self, max_states: usize) -> Vec<String> {
         use stateright::Model;
         let plain = Rounds {
@@ -506,23 +513,14 @@ impl<P: RoundProtocol> Rounds<P> {
         if let Some(class) = self.proto.classes(&self.env) {
             for g in crate::reduce::group(self.env.n, &class) {
                 for s in &inits {
-                    let mut faulty = PSet::EMPTY;
-                    let mut inputs = vec![None; s.inputs.len()];
-                    for p in self.env.procs() {
-                        if s.faulty.contains(p) {
-                            faulty.insert(g.pid(p));
-                        }
-                        inputs[g.pid(p) as usize] = s.inputs[p as usize];
-                    }
+                    let (faulty, inputs) = self.renamed_start(s, &g);
+                    // An image outside the model (e.g. `traitors` names one placement) is never
+                    // merged with `s`, so only images inside it need the same outcomes.
                     let Some(image) = inits
                         .iter()
                         .find(|t| t.faulty == faulty && t.inputs == inputs)
                     else {
-                        problems.push(format!(
-                            "classes(): renaming {g:?} maps the initial state with traitors {:?} and inputs {:?} outside the model",
-                            s.faulty, s.inputs
-                        ));
-                        return problems;
+                        continue;
                     };
                     let renamed: BTreeSet<Outcome> = get(&memo, s)
                         .iter()
