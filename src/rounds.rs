@@ -275,6 +275,23 @@ impl<P: RoundProtocol> Rounds<P> {
             && !self.reads_faulty_decisions()
     }
 
+    /// Whether `p` has had its last-round `Receive` step in `s` (receiver by receiver only):
+    /// its state is then the one from the start of that round.
+    fn received_last_round(&self, s: &RState<P>, p: Pid) -> bool {
+        let last = self.proto.rounds(&self.env);
+        if !self.reduce.por || s.round < last {
+            return false;
+        }
+        if s.round > last {
+            return self.receivers(s).contains(p);
+        }
+        let at = self
+            .choices(s)
+            .iter()
+            .position(|c| matches!(c, Choice::Receive(q) if *q == p));
+        at.is_some_and(|i| i < s.cursor as usize)
+    }
+
     /// The processes that receive this round's messages, once the crash decisions are taken.
     fn receivers(&self, s: &RState<P>) -> PSet {
         let mut out = PSet::all(self.env.n).minus(PSet(s.crashed.0 | s.crashing.0));
@@ -311,8 +328,19 @@ impl<P: RoundProtocol> Rounds<P> {
         if !self.reduce.symmetry {
             return None;
         }
-        let class = self.proto.classes(&self.env)?;
-        Some(crate::reduce::group(self.env.n, &class))
+        Some(crate::reduce::group(self.env.n, &self.classes()?))
+    }
+
+    /// The protocol's symmetry classes, with p0 in a class of its own when a checked property
+    /// singles it out (IC1, IC2 and TERM speak of the commander p0 and the lieutenants).
+    fn classes(&self) -> Option<Vec<u32>> {
+        use crate::properties::{IC1, IC2, TERM};
+        let mut class = self.proto.classes(&self.env)?;
+        let commander = [IC1.id, IC2.id, TERM.id];
+        if self.props.iter().any(|p| commander.contains(&p.meta.id)) {
+            class[0] = u32::MAX;
+        }
+        Some(class)
     }
 
     /// Every initial state: placements × inputs.
@@ -412,8 +440,8 @@ impl<P: RoundProtocol> Rounds<P> {
     }
 }
 
-/// What a run ends with: every process's decision, and who decided twice.
-type Outcome = (Vec<Option<Val>>, u16);
+/// What a run ends with: every process's decision, who decided twice, who crashed.
+type Outcome = (Vec<Option<Val>>, u16, u16);
 
 impl<P: RoundProtocol> Rounds<P> {
     /// Audits the facts the reductions rely on, over the unreduced state graph; the list of
@@ -428,6 +456,12 @@ impl<P: RoundProtocol> Rounds<P> {
     ///   the model (the two are then merged), the outcomes of the image are the renamed
     ///   outcomes.
     pub fn audit(&self, max_states: usize) -> Vec<String> {
+        self.audit_report(max_states).0
+    }
+
+    /// [`Rounds::audit`], and whether the whole unreduced graph fitted in `max_states` (only
+    /// then are the silence and symmetry claims checked).
+    pub fn audit_report(&self, max_states: usize) -> (Vec<String>, bool) {
         use stateright::Model;
         let plain = Rounds {
             proto: self.proto.clone(),
@@ -459,7 +493,7 @@ impl<P: RoundProtocol> Rounds<P> {
                             "faulty_receipts_matter() is false, but traitor p{p}'s round-{r} slots depend on what it received ({:?})",
                             s.procs[p as usize]
                         ));
-                        return problems;
+                        return (problems, complete);
                     }
                 }
             }
@@ -470,12 +504,12 @@ impl<P: RoundProtocol> Rounds<P> {
                     problems.push(format!(
                         "decides(p{p}) is false, but p{p} decides in a reachable state"
                     ));
-                    return problems;
+                    return (problems, complete);
                 }
             }
         }
         if !complete {
-            return problems;
+            return (problems, complete);
         }
         let get = |memo: &std::collections::HashMap<_, std::rc::Rc<BTreeSet<Outcome>>>,
                    t: &RState<P>| { memo.get(t).cloned().unwrap_or_default() };
@@ -506,7 +540,7 @@ impl<P: RoundProtocol> Rounds<P> {
                         plain.format_action(&silent),
                         o.0
                     ));
-                    return problems;
+                    return (problems, complete);
                 }
             }
         }
@@ -524,16 +558,19 @@ impl<P: RoundProtocol> Rounds<P> {
                     };
                     let renamed: BTreeSet<Outcome> = get(&memo, s)
                         .iter()
-                        .map(|(dec, twice)| {
+                        .map(|(dec, twice, crashed)| {
                             let mut d = vec![None; dec.len()];
-                            let mut t = PSet::EMPTY;
+                            let (mut t, mut c) = (PSet::EMPTY, PSet::EMPTY);
                             for p in self.env.procs() {
                                 d[g.pid(p) as usize] = dec[p as usize];
                                 if PSet(*twice).contains(p) {
                                     t.insert(g.pid(p));
                                 }
+                                if PSet(*crashed).contains(p) {
+                                    c.insert(g.pid(p));
+                                }
                             }
-                            (d, t.0)
+                            (d, t.0, c.0)
                         })
                         .collect();
                     if renamed != *get(&memo, image) {
@@ -541,12 +578,12 @@ impl<P: RoundProtocol> Rounds<P> {
                             "classes(): renaming {g:?} does not map the outcomes of traitors {:?}, inputs {:?} onto those of its image",
                             s.faulty, s.inputs
                         ));
-                        return problems;
+                        return (problems, complete);
                     }
                 }
             }
         }
-        problems
+        (problems, complete)
     }
 
     /// The outcomes of every run from `s` (memoized); `None` once `memo` outgrows `budget`.
@@ -567,7 +604,7 @@ impl<P: RoundProtocol> Rounds<P> {
         self.actions(s, &mut acts);
         let mut out = BTreeSet::new();
         if acts.is_empty() {
-            out.insert((s.decision.clone(), s.decided_twice.0));
+            out.insert((s.decision.clone(), s.decided_twice.0, s.crashed.0));
         }
         for a in acts {
             if let Some(t) = self.next_state(s, a) {
@@ -746,7 +783,7 @@ impl<P: RoundProtocol> Spec for Rounds<P> {
             }
         }
         if self.reduce.symmetry {
-            match self.proto.classes(&self.env) {
+            match self.classes() {
                 None => v.push(
                     "symmetry: not applied: this algorithm declares no interchangeable processes"
                         .into(),
@@ -807,7 +844,11 @@ impl<P: RoundProtocol> Spec for Rounds<P> {
                     state: st,
                     decision: v,
                 } = self.receive_one(prev, *p);
-                let chosen = |from: Pid| prev.faulty.contains(from) || prev.crashing.contains(from);
+                // Messages a step chose (and showed): a traitor's, or a crashing process's.
+                let chosen = |from: Pid| match env.kind {
+                    FaultKind::Byzantine => prev.faulty.contains(from),
+                    FaultKind::Crash => prev.crashing.contains(from),
+                };
                 let mut by_sender: Vec<(Pid, Vec<String>)> = Vec::new();
                 for (from, m) in &inbox {
                     if chosen(*from) {
@@ -909,7 +950,7 @@ impl<P: RoundProtocol> Spec for Rounds<P> {
             // Receiver by receiver, the last round's messages are forgotten once received:
             // the reasons are shown at the step where p received them.
             let last = self.proto.rounds(env);
-            let why = if !(self.reduce.por && s.round >= last && self.proto.decides(env, p)) {
+            let why = if !self.received_last_round(s, p) {
                 self.proto.explain(env, p, &s.procs[p as usize])
             } else if s.decision[p as usize].is_some() {
                 format!("its reasons are at the step where it received round {last}")
@@ -1343,6 +1384,64 @@ mod tests {
             ..honest(p)
         });
         assert_eq!(p, Vec::<String>::new());
+    }
+
+    /// The audit runs to completion (every claim checked) on a configuration of each protocol
+    /// that declares something, OM(2) included, and finds nothing wrong.
+    #[test]
+    fn the_audit_completes_on_each_declaring_protocol() {
+        for (model, n, f, params) in [
+            ("om", 4, 1, vec![]),
+            ("om", 4, 2, vec![("m", "2")]),
+            ("sm", 4, 2, vec![]),
+            ("majority-consensus", 4, 1, vec![]),
+        ] {
+            let spec = RunSpec {
+                reduce: Reductions {
+                    por: true,
+                    symmetry: true,
+                },
+                ..RunSpec::of(model, n, f, &params)
+            };
+            let entry = crate::registry::find(model).expect("known");
+            let problems = entry.audit(&spec, 200_000).expect("builds");
+            assert_eq!(problems, Vec::<String>::new(), "{model} n={n} f={f}");
+        }
+        let spec = RunSpec::of("om", 4, 2, &[("m", "2")]);
+        let (m, _) = crate::models::om::ENTRY.system(&spec).expect("builds");
+        assert_eq!(m.audit_report(200_000), (Vec::new(), true));
+    }
+
+    /// A property that singles out p0 keeps p0 out of the renamings, even for a protocol whose
+    /// processes are all alike.
+    #[test]
+    fn symmetry_fixes_p0_when_a_property_names_it() {
+        let both = Reductions {
+            por: true,
+            symmetry: true,
+        };
+        for props in [&["C1", "C4"][..], &["IC2"][..]] {
+            let plain = RunSpec {
+                properties: props.iter().map(|p| p.to_string()).collect(),
+                ..RunSpec::of("majority-consensus", 3, 1, &[])
+            };
+            let reduced = RunSpec {
+                reduce: both,
+                ..plain.clone()
+            };
+            let entry = crate::registry::find("majority-consensus").expect("known");
+            let opts = crate::checker::Options::default();
+            let a = entry.check(&plain, &opts).expect("valid");
+            let b = entry.check(&reduced, &opts).expect("valid");
+            for p in props {
+                assert_eq!(
+                    prop(&a, p).status.name(),
+                    prop(&b, p).status.name(),
+                    "{p}:\n{}",
+                    b.to_text()
+                );
+            }
+        }
     }
 
     /// The audit is not vacuous: each claim, made falsely, is caught.
