@@ -67,9 +67,10 @@
 //!   property (C2, C3) reads traitors' decisions. The audit checks the slots never change.
 //! - `symmetry`, **initial states up to renaming** (`classes`, OM and SM: the lieutenants;
 //!   the consensus models: every process). One initial state per orbit of (placement of the
-//!   faulty processes, inputs). A renaming maps runs to runs and preserves IC1, IC2, TERM and
-//!   C1–C4, so the runs from one member of the orbit stand for all. The audit checks that
-//!   renamed outcomes are the outcomes of the renamed initial state.
+//!   faulty processes, inputs). A renaming maps runs to runs and preserves C1–C4, and IC1,
+//!   IC2 and TERM as long as it fixes the commander p0 (when one of those is checked, p0 is
+//!   put in a class of its own), so the runs from one member of the orbit stand for all. The
+//!   audit checks that renamed outcomes are the outcomes of the renamed initial state.
 //!
 //! With both, OM(2) with n=7 and f=2 (out of reach unreduced: about 3^50 traitor choices per
 //! placement) is exhaustive: 1,374,270 states.

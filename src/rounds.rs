@@ -391,9 +391,10 @@ impl<P: RoundProtocol> Rounds<P> {
     }
 
     /// `symmetry`: one initial state per orbit of (placement, inputs) under the protocol's
-    /// symmetry group. Sound because the group maps runs to runs and the checked properties
-    /// (IC1, IC2, TERM, C1–C4) are invariant under renamings that fix every class; an initial
-    /// state's runs are, renamed, those of every state in its orbit.
+    /// symmetry group ([`Rounds::classes`]). Sound because the group maps runs to runs and the
+    /// checked properties are invariant under it (C1–C4 under any renaming; IC1, IC2 and TERM
+    /// under those fixing p0, which the group then does); an initial state's runs are,
+    /// renamed, those of every state in its orbit.
     fn orbit_representatives(&self, inits: Vec<RState<P>>) -> Vec<RState<P>> {
         let Some(group) = self.group() else {
             return inits;
