@@ -394,7 +394,7 @@ struct Slot {
     witness: bool,
 }
 
-struct Expanded<S> {
+struct Expanded {
     events: Vec<(usize, Option<String>)>,
     quiescent: bool,
     has_succ: bool,
@@ -404,7 +404,6 @@ struct Expanded<S> {
     generated: usize,
     /// How many successors were admitted (appended to the caller's vector).
     succs: usize,
-    _state: std::marker::PhantomData<S>,
 }
 
 /// A state's admitted successors, for [`Search::absorb`].
@@ -431,7 +430,7 @@ impl<S> Succs<S> {
 }
 
 /// One BFS worker's share of a batch: each state's expansion, and their successors in order.
-type Chunk<S> = (Vec<Expanded<S>>, Vec<(S, u64)>);
+type Chunk<S> = (Vec<Expanded>, Vec<(S, u64)>);
 
 /// Runs the search.
 pub fn check<M: Spec>(m: &M, opts: &Options) -> Outcome<M> {
@@ -559,7 +558,7 @@ impl<'a, M: Spec> Search<'a, M> {
         fp: u64,
         depth: usize,
         trail: impl Fn(Option<&Parents>) -> Trail,
-        r: Expanded<M::State>,
+        r: Expanded,
         succs: Succs<M::State>,
         mut push: impl FnMut(M::State, u64),
     ) -> bool {
@@ -698,7 +697,7 @@ impl<'a, M: Spec> Search<'a, M> {
         chunks: Vec<Chunk<M::State>>,
         next: &mut Vec<(M::State, u64)>,
     ) -> bool {
-        let results: Vec<&Expanded<M::State>> = chunks.iter().flat_map(|(rs, _)| rs).collect();
+        let results: Vec<&Expanded> = chunks.iter().flat_map(|(rs, _)| rs).collect();
         let mut cut = results.len();
         for (i, (r, (_, f))) in results.iter().zip(batch).enumerate() {
             for (slot, why) in &r.events {
@@ -939,17 +938,13 @@ impl<'a, M: Spec> Search<'a, M> {
                     if r.has_succ && !r.expanded {
                         set_bound(format!("depth limit {depth}"), false);
                     }
-                    let mut succs = Vec::with_capacity(new.len());
                     gen += r.generated;
-                    for (t, tf) in new {
-                        // Already inserted by expand_one's filter.
-                        succs.push((t, tf));
-                        if opts.max_states.is_some_and(|max| visited.len() >= max) {
-                            let max = opts.max_states.unwrap_or(0);
-                            set_bound(format!("state limit {max}"), true);
-                            break 'roots;
-                        }
+                    // `new` is already in the visited set (expand_one's filter inserted it).
+                    if let Some(max) = opts.max_states.filter(|max| visited.len() >= *max) {
+                        set_bound(format!("state limit {max}"), true);
+                        break 'roots;
                     }
+                    let mut succs = new;
                     held += succs.len();
                     peak = peak.max(held);
                     succs.reverse();
@@ -1094,7 +1089,7 @@ fn expand_one<M: Spec>(
     expand: bool,
     mut admit: impl Admit,
     succs: &mut Vec<(M::State, u64)>,
-) -> Expanded<M::State> {
+) -> Expanded {
     let Cx { m, slots, fpr } = cx;
     let quiescent = m.quiescent(s);
     let mut events = Vec::new();
@@ -1150,7 +1145,6 @@ fn expand_one<M: Spec>(
         expanded: expand,
         generated,
         succs: succs.len() - before,
-        _state: std::marker::PhantomData,
     }
 }
 
