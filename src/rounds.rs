@@ -25,6 +25,7 @@ use crate::bits::PSet;
 use crate::checker::{Spec, Step};
 use crate::properties::PropDef;
 use crate::protocol::Pid;
+use crate::reduce::Rename;
 use std::collections::BTreeSet;
 use std::fmt::{self, Debug};
 use std::hash::Hash;
@@ -143,6 +144,16 @@ pub struct RState<P: RoundProtocol> {
     pub cursor: u16,
 }
 
+impl<P: RoundProtocol> RState<P> {
+    /// Records that `p` decides `v` (a second decision is noted, for C3).
+    fn decide(&mut self, p: Pid, v: Val) {
+        if self.decision[p as usize].is_some() {
+            self.decided_twice.insert(p);
+        }
+        self.decision[p as usize] = Some(v);
+    }
+}
+
 /// What one process receives in a round, and what it makes of it.
 struct Receipt<P: RoundProtocol> {
     /// The messages, sorted by sender.
@@ -226,15 +237,20 @@ impl<P: RoundProtocol> Rounds<P> {
         if self.by_receiver(s) {
             // Receiver by receiver: p's slots, then p receives. The crash decisions stay first
             // (they are taken at the start of the round).
-            let (mut out, slots): (Vec<_>, Vec<_>) =
+            // Slots to processes that do not receive are dropped.
+            let receivers = self.receivers(s);
+            let (mut out, mut slots): (Vec<_>, Vec<_>) =
                 v.into_iter().partition(|c| matches!(c, Choice::Crash(_)));
-            for q in self.receivers(s).iter() {
-                for c in &slots {
-                    if let Choice::Slot(from, to, opts) = c {
-                        if *to == q {
-                            out.push(Choice::Slot(*from, *to, opts.clone()));
-                        }
-                    }
+            let to = |c: &Choice<P::Msg>| match c {
+                Choice::Slot(_, to, _) => *to,
+                _ => 0,
+            };
+            slots.retain(|c| receivers.contains(to(c)));
+            slots.sort_by_key(to); // stable: each receiver's slots keep their order
+            let mut slots = slots.into_iter().peekable();
+            for q in receivers.iter() {
+                while let Some(c) = slots.next_if(|c| to(c) == q) {
+                    out.push(c);
                 }
                 out.push(Choice::Receive(q));
             }
@@ -379,15 +395,11 @@ impl<P: RoundProtocol> Rounds<P> {
 
     /// The placement and inputs of initial state `s` renamed by `g`.
     fn renamed_start(&self, s: &RState<P>, g: &crate::reduce::Perm) -> (PSet, Vec<Option<Val>>) {
-        let mut faulty = PSet::EMPTY;
         let mut inputs = vec![None; s.inputs.len()];
         for p in self.env.procs() {
-            if s.faulty.contains(p) {
-                faulty.insert(g.pid(p));
-            }
             inputs[g.pid(p) as usize] = s.inputs[p as usize];
         }
-        (faulty, inputs)
+        (s.faulty.rename(g), inputs)
     }
 
     /// `symmetry`: one initial state per orbit of (placement, inputs) under the protocol's
@@ -444,6 +456,9 @@ impl<P: RoundProtocol> Rounds<P> {
 /// What a run ends with: every process's decision, who decided twice, who crashed.
 type Outcome = (Vec<Option<Val>>, u16, u16);
 
+/// The outcomes of every run from each state explored so far.
+type Memo<P> = std::collections::HashMap<RState<P>, std::rc::Rc<BTreeSet<Outcome>>>;
+
 impl<P: RoundProtocol> Rounds<P> {
     /// Audits the facts the reductions rely on, over the unreduced state graph; the list of
     /// failures. With at most `max_states` states the whole graph is explored and every claim
@@ -472,8 +487,7 @@ impl<P: RoundProtocol> Rounds<P> {
         };
         let mut problems = Vec::new();
         let inits = plain.all_inits();
-        let mut memo: std::collections::HashMap<RState<P>, std::rc::Rc<BTreeSet<Outcome>>> =
-            std::collections::HashMap::new();
+        let mut memo: Memo<P> = Memo::new();
         let mut complete = true;
         for s in &inits {
             if plain.outcomes(s, &mut memo, max_states).is_none() {
@@ -512,8 +526,9 @@ impl<P: RoundProtocol> Rounds<P> {
         if !complete {
             return (problems, complete);
         }
-        let get = |memo: &std::collections::HashMap<_, std::rc::Rc<BTreeSet<Outcome>>>,
-                   t: &RState<P>| { memo.get(t).cloned().unwrap_or_default() };
+        let get = |memo: &Memo<P>, t: &RState<P>| -> std::rc::Rc<BTreeSet<Outcome>> {
+            memo.get(t).cloned().unwrap_or_default()
+        };
         if self.proto.silence_is_default() && self.env.kind == FaultKind::Byzantine {
             for s in memo.keys() {
                 let mut acts = Vec::new();
@@ -561,17 +576,10 @@ impl<P: RoundProtocol> Rounds<P> {
                         .iter()
                         .map(|(dec, twice, crashed)| {
                             let mut d = vec![None; dec.len()];
-                            let (mut t, mut c) = (PSet::EMPTY, PSet::EMPTY);
                             for p in self.env.procs() {
                                 d[g.pid(p) as usize] = dec[p as usize];
-                                if PSet(*twice).contains(p) {
-                                    t.insert(g.pid(p));
-                                }
-                                if PSet(*crashed).contains(p) {
-                                    c.insert(g.pid(p));
-                                }
                             }
-                            (d, t.0, c.0)
+                            (d, PSet(*twice).rename(&g).0, PSet(*crashed).rename(&g).0)
                         })
                         .collect();
                     if renamed != *get(&memo, image) {
@@ -591,7 +599,7 @@ impl<P: RoundProtocol> Rounds<P> {
     fn outcomes(
         &self,
         s: &RState<P>,
-        memo: &mut std::collections::HashMap<RState<P>, std::rc::Rc<BTreeSet<Outcome>>>,
+        memo: &mut Memo<P>,
         budget: usize,
     ) -> Option<std::rc::Rc<BTreeSet<Outcome>>> {
         use stateright::Model;
@@ -681,10 +689,7 @@ impl<P: RoundProtocol> stateright::Model for Rounds<P> {
             }
             RAction::Receive { p, .. } => {
                 if let Some(v) = self.receive_one(s, p).decision {
-                    if t.decision[p as usize].is_some() {
-                        t.decided_twice.insert(p);
-                    }
-                    t.decision[p as usize] = Some(v);
+                    t.decide(p, v);
                 }
                 // Forget what p received: only its decision matters after the last round.
                 t.outbox.retain(|(_, to, _)| *to != p);
@@ -709,10 +714,7 @@ impl<P: RoundProtocol> stateright::Model for Rounds<P> {
                         self.proto
                             .receive(&self.env, p, &mut t.procs[p as usize], round, &inbox)
                     {
-                        if t.decision[p as usize].is_some() {
-                            t.decided_twice.insert(p);
-                        }
-                        t.decision[p as usize] = Some(v);
+                        t.decide(p, v);
                     }
                 }
                 t.outbox.clear();
