@@ -49,6 +49,34 @@ pub trait Spec:
         self.actions(s, &mut actions);
         actions.is_empty()
     }
+    /// Writes the successor of `s` by `a` into `into`, whose buffers a model may reuse (the
+    /// search calls this with the same two scratch states over and over); false if `a` has no
+    /// successor. By default: [`Model::next_state`].
+    fn next_into(&self, s: &Self::State, a: Self::Action, into: &mut Option<Self::State>) -> bool {
+        match self.next_state(s, a) {
+            Some(t) => {
+                *into = Some(t);
+                true
+            }
+            None => false,
+        }
+    }
+    /// Whether [`Spec::visit_in_place`] takes `a`. By default: never.
+    fn in_place(&self, _a: &Self::Action) -> bool {
+        false
+    }
+    /// Applies `a` to `work` in place, calls `visit` on the successor, and restores `work`
+    /// exactly; false, with `work` untouched, if `a` is not taken in place. The search
+    /// fingerprints most successors this way (most are visited already) and builds only the
+    /// new ones with [`Spec::next_into`].
+    fn visit_in_place(
+        &self,
+        _work: &mut Self::State,
+        _a: &Self::Action,
+        _visit: &mut dyn FnMut(&Self::State),
+    ) -> bool {
+        false
+    }
     /// A step in words: the action, then what changed.
     fn render_step(&self, prev: &Self::State, a: &Self::Action, next: &Self::State) -> Step;
     /// Opening lines for the initial state of a trace (who is faulty, the inputs).
@@ -318,48 +346,103 @@ impl Hasher for IdHasher {
 
 type Parents = HashMap<u64, u64, BuildHasherDefault<IdHasher>>;
 
-/// Fingerprints: a fixed-seed hash (stable across runs on one machine), never 0 (0 marks "no
-/// parent").
+/// Fingerprints: a fixed-seed 64-bit hash of a value's `Hash` writes (stable across runs and
+/// machines), never 0 (0 marks "no parent").
 ///
-/// A state's `Hash` impl makes many tiny writes (a `u8` pid, a `u16` message id, a length);
-/// feeding each to the hash function costs a mixing round apiece. Instead the writes are
-/// appended to a per-thread byte buffer and the buffer is hashed once, in 16-byte blocks.
+/// A state's `Hash` impl makes many tiny writes (a `u8` pid, a `u16` message id, a length).
+/// Mixing each one separately costs a multiply apiece; instead the writes are packed into a
+/// 64-bit sponge, and only a full sponge is folded into the accumulator, with one 64×64→128-bit
+/// multiply (the construction of the `foldhash` crate), and the result gets a final avalanche.
+/// Packing is sound because a type's derived `Hash` writes are prefix-free: two different
+/// values first differ in a write of the same size at the same position, so the words they
+/// fold differ.
 #[derive(Clone)]
-pub struct Fingerprinter(ahash::RandomState);
+pub struct Fingerprinter {
+    seeds: [u64; 2],
+}
 
 impl Default for Fingerprinter {
     fn default() -> Self {
-        Fingerprinter(ahash::RandomState::with_seeds(
-            0x243f_6a88_85a3_08d3,
-            0x1319_8a2e_0370_7344,
-            0xa409_3822_299f_31d0,
-            0x082e_fa98_ec4e_6c89,
-        ))
+        Fingerprinter::FIXED
     }
 }
 
-/// Collects a value's `Hash` writes as bytes (lengths as 32 bits: states are far smaller).
-struct ByteSink<'a>(&'a mut Vec<u8>);
+/// The high and low halves of the full product, xored.
+#[inline(always)]
+fn folded_multiply(a: u64, b: u64) -> u64 {
+    let p = u128::from(a) * u128::from(b);
+    (p as u64) ^ ((p >> 64) as u64)
+}
 
-impl Hasher for ByteSink<'_> {
+/// The streaming hasher behind [`Fingerprinter`] (lengths are written as 32 bits: states are far
+/// smaller).
+struct Sponge {
+    acc: u64,
+    sponge: u64,
+    /// Bits used in `sponge`.
+    used: u32,
+    fold_seed: u64,
+}
+
+impl Sponge {
+    #[inline(always)]
+    fn absorb(&mut self, x: u64, bits: u32) {
+        if self.used + bits > 64 {
+            self.acc = folded_multiply(self.sponge ^ self.acc, self.fold_seed);
+            self.sponge = x;
+            self.used = bits;
+        } else {
+            // used ≤ 56 here unless bits = 64 and used = 0.
+            self.sponge |= x << self.used;
+            self.used += bits;
+        }
+    }
+}
+
+impl Hasher for Sponge {
+    #[inline]
     fn finish(&self) -> u64 {
-        0
+        let acc = folded_multiply(
+            self.sponge ^ self.acc,
+            self.fold_seed ^ u64::from(self.used),
+        );
+        // murmur3's fmix64: every input bit reaches the low bits the visited set indexes by.
+        let mut h = acc;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
     }
+    #[inline]
     fn write(&mut self, bytes: &[u8]) {
-        self.0.extend_from_slice(bytes);
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.absorb(u64::from_le_bytes(w), 64);
+        }
+        for &b in chunks.remainder() {
+            self.absorb(u64::from(b), 8);
+        }
     }
+    #[inline(always)]
     fn write_u8(&mut self, x: u8) {
-        self.0.push(x);
+        self.absorb(u64::from(x), 8);
     }
+    #[inline(always)]
     fn write_u16(&mut self, x: u16) {
-        self.0.extend_from_slice(&x.to_le_bytes());
+        self.absorb(u64::from(x), 16);
     }
+    #[inline(always)]
     fn write_u32(&mut self, x: u32) {
-        self.0.extend_from_slice(&x.to_le_bytes());
+        self.absorb(u64::from(x), 32);
     }
+    #[inline(always)]
     fn write_u64(&mut self, x: u64) {
-        self.0.extend_from_slice(&x.to_le_bytes());
+        self.absorb(x, 64);
     }
+    #[inline(always)]
     fn write_usize(&mut self, x: usize) {
         match u32::try_from(x) {
             Ok(x) => self.write_u32(x),
@@ -368,22 +451,30 @@ impl Hasher for ByteSink<'_> {
     }
 }
 
-thread_local! {
-    static SINK: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
 impl Fingerprinter {
-    pub fn fp<T: Hash>(&self, t: &T) -> u64 {
-        SINK.with(|b| match b.try_borrow_mut() {
-            Ok(mut buf) => {
-                buf.clear();
-                t.hash(&mut ByteSink(&mut buf));
-                self.0.hash_one(buf.as_slice())
-            }
-            // Re-entered (a Hash impl that fingerprints): hash directly.
-            Err(_) => self.0.hash_one(t),
-        })
-        .max(1)
+    /// The one seed set every search uses (fingerprints are comparable across searches).
+    pub const FIXED: Fingerprinter = Fingerprinter {
+        seeds: [0x243f_6a88_85a3_08d3, 0xa409_3822_299f_31d0],
+    };
+
+    /// The fingerprint of `t`.
+    #[inline]
+    pub fn fp<T: Hash + ?Sized>(&self, t: &T) -> u64 {
+        self.part(t).max(1)
+    }
+
+    /// The hash of `t`, to be combined with others (may be 0).
+    #[inline]
+    pub fn part<T: Hash + ?Sized>(&self, t: &T) -> u64 {
+        let [acc, fold_seed] = self.seeds;
+        let mut h = Sponge {
+            acc,
+            sponge: 0,
+            used: 0,
+            fold_seed,
+        };
+        t.hash(&mut h);
+        h.finish()
     }
 }
 
@@ -606,6 +697,7 @@ impl<'a, M: Spec> Search<'a, M> {
             self.max_depth = depth;
             let expand = self.opts.max_depth.is_none_or(|d| depth < d);
             let mut next = Vec::new();
+            let mut scratch = Scratch::default();
             for batch in level.chunks(BATCH) {
                 self.report_progress(depth);
                 if self.timed_out() {
@@ -623,7 +715,7 @@ impl<'a, M: Spec> Search<'a, M> {
                         let (m, slots, decided, fpr) =
                             (self.m, &self.slots, &self.decided, &self.fpr);
                         let cx = Cx { m, slots, fpr };
-                        let r = expand_one(cx, decided, s, expand, admit, &mut new);
+                        let r = expand_one(cx, decided, s, expand, admit, &mut new, &mut scratch);
                         let trail = |p: Option<&Parents>| level_trail(p, *f, depth);
                         let push = |s, f| next.push((s, f));
                         if !self.absorb(*f, depth, trail, r, Succs::inserted(new), push) {
@@ -641,12 +733,13 @@ impl<'a, M: Spec> Search<'a, M> {
                 // allocation per state, and none freed on another thread.
                 let chunks = par_chunks(batch, self.opts.threads, |states| {
                     let mut out = Vec::new();
+                    let mut scratch = Scratch::default();
                     let rs: Vec<_> = states
                         .iter()
                         .map(|(s, _)| {
                             let admit = Unvisited(visited);
                             let cx = Cx { m, slots, fpr };
-                            expand_one(cx, decided, s, expand, admit, &mut out)
+                            expand_one(cx, decided, s, expand, admit, &mut out, &mut scratch)
                         })
                         .collect();
                     (rs, out)
@@ -738,26 +831,18 @@ impl<'a, M: Spec> Search<'a, M> {
         if self.opts.threads > 1 && self.parents.is_none() {
             return self.dfs_parallel();
         }
-        struct Frame<S> {
-            fp: u64,
-            succs: Vec<(S, u64)>,
-        }
+        // One flat stack of the states still to expand, each with its depth; `path` holds the
+        // fingerprints of the ancestors of the state being expanded (its trail).
         let state_bytes = std::mem::size_of::<(M::State, u64)>();
-        let mut inits = self.inits();
-        inits.reverse();
-        let mut stack: Vec<Frame<M::State>> = vec![Frame {
-            fp: 0,
-            succs: inits,
-        }];
+        let mut stack = self.inits();
+        stack.reverse();
+        let mut depths: Vec<u32> = vec![0; stack.len()];
+        let mut path: Vec<u64> = Vec::new();
+        let mut scratch = Scratch::default();
         let mut n = 0usize;
-        let mut held = 0usize;
-        while let Some(top) = stack.last_mut() {
-            let Some((s, f)) = top.succs.pop() else {
-                stack.pop();
-                continue;
-            };
-            held -= 1;
-            let depth = stack.len() - 1;
+        while let (Some((s, f)), Some(depth)) = (stack.pop(), depths.pop()) {
+            let depth = depth as usize;
+            path.truncate(depth);
             n += 1;
             if n.is_multiple_of(1024) {
                 self.report_progress(self.max_depth);
@@ -767,35 +852,47 @@ impl<'a, M: Spec> Search<'a, M> {
             }
             self.max_depth = self.max_depth.max(depth);
             let expand = self.opts.max_depth.is_none_or(|d| depth < d);
-            // New successors enter the visited set as they are generated; duplicates are
-            // dropped on the spot instead of being moved around first.
+            // New successors enter the visited set as they are generated, and the stack
+            // right after; duplicates are dropped on the spot.
             let admit = Insert {
                 visited: &mut self.visited,
                 max: self.opts.max_states,
             };
-            let mut new = Vec::new();
             let cx = Cx {
                 m: self.m,
                 slots: &self.slots,
                 fpr: &self.fpr,
             };
-            let r = expand_one(cx, &self.decided, &s, expand, admit, &mut new);
+            let start = stack.len();
+            let r = expand_one(
+                cx,
+                &self.decided,
+                &s,
+                expand,
+                admit,
+                &mut stack,
+                &mut scratch,
+            );
             let trail = |_: Option<&Parents>| {
-                let mut c: Vec<u64> = stack[1..].iter().map(|fr| fr.fp).collect();
+                let mut c = path.clone();
                 c.push(f);
                 Trail::Chain(c)
             };
-            let mut succs = Vec::with_capacity(new.len());
-            let go_on = self.absorb(f, depth, trail, r, Succs::inserted(new), |s, f| {
-                succs.push((s, f))
-            });
-            held += succs.len();
-            self.pending_bytes = self.pending_bytes.max(held * state_bytes);
-            succs.reverse();
-            stack.push(Frame { fp: f, succs });
+            let go_on = self.absorb(f, depth, trail, r, Succs::inserted(Vec::new()), |_, _| {});
             if !go_on {
                 return;
             }
+            if let Some(max) = self.opts.max_states {
+                if self.visited.len() >= max {
+                    self.bound = Some(format!("state limit {max}"));
+                    return;
+                }
+            }
+            // Expanded in the order generated.
+            stack[start..].reverse();
+            depths.resize(stack.len(), depth as u32 + 1);
+            self.pending_bytes = self.pending_bytes.max(stack.len() * state_bytes);
+            path.push(f);
         }
     }
 
@@ -818,6 +915,7 @@ impl<'a, M: Spec> Search<'a, M> {
                 break;
             }
             let mut next = Vec::new();
+            let mut scratch = Scratch::default();
             for (s, f) in &level {
                 let mut succs = Vec::new();
                 let cx = Cx {
@@ -825,7 +923,15 @@ impl<'a, M: Spec> Search<'a, M> {
                     slots: &self.slots,
                     fpr: &self.fpr,
                 };
-                let r = expand_one(cx, &self.decided, s, true, KeepAll, &mut succs);
+                let r = expand_one(
+                    cx,
+                    &self.decided,
+                    s,
+                    true,
+                    KeepAll,
+                    &mut succs,
+                    &mut scratch,
+                );
                 let trail = |p: Option<&Parents>| level_trail(p, *f, depth);
                 if !self.absorb(*f, depth, trail, r, Succs::unchecked(succs), |s, f| {
                     next.push((s, f))
@@ -863,32 +969,29 @@ impl<'a, M: Spec> Search<'a, M> {
             }
         };
         let worker = || {
-            struct Frame<S> {
-                fp: u64,
-                succs: Vec<(S, u64)>,
-            }
             let mut local_decided: Vec<bool> = decided.iter().map(|d| d.load(Relaxed)).collect();
             let mut n = 0usize;
-            let mut held = 0usize;
             let mut peak = 0usize;
             let (mut gen, mut quiet, mut deepest) = (0usize, 0usize, 0usize);
+            let mut scratch = Scratch::default();
+            // As in the sequential search: one flat stack with depths (relative to the root),
+            // and the trail of the state being expanded below its root.
+            let mut stack: Vec<(M::State, u64)> = Vec::new();
+            let mut depths: Vec<u32> = Vec::new();
+            let mut path: Vec<u64> = Vec::new();
             'roots: loop {
                 let i = next_root.fetch_add(1, Relaxed);
                 let Some((root, rf)) = level.get(i) else {
                     break;
                 };
-                let mut stack: Vec<Frame<M::State>> = vec![Frame {
-                    fp: 0,
-                    succs: vec![(root.clone(), *rf)],
-                }];
-                held += 1;
-                while let Some(top) = stack.last_mut() {
-                    let Some((s, f)) = top.succs.pop() else {
-                        stack.pop();
-                        continue;
-                    };
-                    held -= 1;
-                    let depth = root_depth + stack.len() - 1;
+                stack.clear();
+                depths.clear();
+                stack.push((root.clone(), *rf));
+                depths.push(0);
+                while let (Some((s, f)), Some(rel)) = (stack.pop(), depths.pop()) {
+                    let rel = rel as usize;
+                    path.truncate(rel);
+                    let depth = root_depth + rel;
                     n += 1;
                     if n.is_multiple_of(1024) {
                         if stop.load(Relaxed) {
@@ -905,17 +1008,26 @@ impl<'a, M: Spec> Search<'a, M> {
                     }
                     deepest = deepest.max(depth);
                     let expand = opts.max_depth.is_none_or(|d| depth < d);
-                    let mut new = Vec::new();
                     let cx = Cx { m, slots, fpr };
                     let admit = SharedInsert(&visited);
-                    let r = expand_one(cx, &local_decided, &s, expand, admit, &mut new);
+                    let top = stack.len();
+                    let r = expand_one(
+                        cx,
+                        &local_decided,
+                        &s,
+                        expand,
+                        admit,
+                        &mut stack,
+                        &mut scratch,
+                    );
                     if r.quiescent {
                         quiet += 1;
                     }
                     if !r.events.is_empty() {
+                        // The prefix's chain ends at the root; `path` starts below it.
                         let mut c = chain(&prefix, *rf);
-                        c.extend(stack.get(2..).unwrap_or(&[]).iter().map(|fr| fr.fp));
-                        if stack.len() > 1 {
+                        c.extend(path.iter().skip(1));
+                        if rel > 0 {
                             c.push(f);
                         }
                         if let Ok(mut found) = found.lock() {
@@ -939,18 +1051,17 @@ impl<'a, M: Spec> Search<'a, M> {
                         set_bound(format!("depth limit {depth}"), false);
                     }
                     gen += r.generated;
-                    // `new` is already in the visited set (expand_one's filter inserted it).
+                    // The new successors are already in the visited set (expand_one's filter
+                    // inserted them).
                     if let Some(max) = opts.max_states.filter(|max| visited.len() >= *max) {
                         set_bound(format!("state limit {max}"), true);
                         break 'roots;
                     }
-                    let mut succs = new;
-                    held += succs.len();
-                    peak = peak.max(held);
-                    succs.reverse();
-                    stack.push(Frame { fp: f, succs });
+                    stack[top..].reverse();
+                    depths.resize(stack.len(), rel as u32 + 1);
+                    peak = peak.max(stack.len());
+                    path.push(f);
                 }
-                held = 0;
             }
             generated.fetch_add(gen, Relaxed);
             quiescent.fetch_add(quiet, Relaxed);
@@ -1081,7 +1192,35 @@ fn chain(parents: &Parents, target: u64) -> Vec<u64> {
     chain
 }
 
+/// What one worker reuses from state to state: the action list, two scratch states to build
+/// successors in, and a working copy of the state being expanded to step in place.
+struct Scratch<M: Model> {
+    actions: Vec<M::Action>,
+    built: [Option<M::State>; 2],
+    work: Option<M::State>,
+}
+
+impl<M: Model> Default for Scratch<M> {
+    fn default() -> Self {
+        Scratch {
+            actions: Vec::new(),
+            built: [None, None],
+            work: None,
+        }
+    }
+}
+
+/// Where the successor waiting for its visited-set lookup is.
+#[derive(Copy, Clone)]
+enum Waiting {
+    /// Built in `Scratch::built[i]`.
+    Built(usize),
+    /// Seen in place: the `j`-th action builds it again if it is new.
+    InPlace(usize),
+}
+
 /// Evaluates the undecided properties on `s` and, if `expand`, computes its successors.
+/// Admitted successors are appended to `succs`.
 fn expand_one<M: Spec>(
     cx: Cx<'_, M>,
     decided: &[bool],
@@ -1089,6 +1228,7 @@ fn expand_one<M: Spec>(
     expand: bool,
     mut admit: impl Admit,
     succs: &mut Vec<(M::State, u64)>,
+    scratch: &mut Scratch<M>,
 ) -> Expanded {
     let Cx { m, slots, fpr } = cx;
     let quiescent = m.quiescent(s);
@@ -1110,34 +1250,71 @@ fn expand_one<M: Spec>(
     }
     // Every open property is decided here: the search stops before the successors count.
     let finishes = events.len() == decided.iter().filter(|d| !**d).count();
-    let mut actions = Vec::new();
+    let mut actions = std::mem::take(&mut scratch.actions);
+    actions.clear();
     m.actions(s, &mut actions);
     let has_succ = !actions.is_empty();
     let mut generated = 0;
     let before = succs.len();
     if expand && !finishes {
-        succs.reserve(actions.len());
-        // One successor waits while the next is built, so the visited-set line its lookup
+        // A successor is either seen in place (on a working copy of `s`, stepped and stepped
+        // back) or built in a scratch state; only a new one is then built for keeps. One
+        // successor waits while the next is generated, so the visited-set line its lookup
         // needs has been prefetched by the time it is looked up.
-        let mut waiting: Option<(M::State, u64)> = None;
-        for a in actions {
-            if let Some(t) = m.next_state(s, a) {
-                generated += 1;
-                let f = m.fingerprint(fpr, &t);
-                admit.prefetch(f);
-                if let Some((w, wf)) = waiting.replace((t, f)) {
-                    if admit.admit(wf) {
-                        succs.push((w, wf));
+        let Scratch { built, work, .. } = scratch;
+        let mut work_is_s = false;
+        let mut k = 0;
+        let mut waiting: Option<(u64, Waiting)> = None;
+        for j in 0..actions.len() {
+            let a = &actions[j];
+            let seen = if m.in_place(a) {
+                let w = match work {
+                    Some(w) if work_is_s => w,
+                    Some(w) => {
+                        w.clone_from(s);
+                        work_is_s = true;
+                        w
                     }
+                    None => {
+                        work_is_s = true;
+                        work.insert(s.clone())
+                    }
+                };
+                let mut f = 0;
+                m.visit_in_place(w, a, &mut |t| f = m.fingerprint(fpr, t))
+                    .then_some((f, Waiting::InPlace(j)))
+            } else {
+                None
+            };
+            let (f, w) = match seen {
+                Some(x) => x,
+                None => {
+                    if !m.next_into(s, a.clone(), &mut built[k]) {
+                        continue;
+                    }
+                    let Some(t) = built[k].as_ref() else {
+                        continue;
+                    };
+                    let x = (m.fingerprint(fpr, t), Waiting::Built(k));
+                    k = 1 - k;
+                    x
+                }
+            };
+            generated += 1;
+            admit.prefetch(f);
+            if let Some((wf, ww)) = waiting.replace((f, w)) {
+                if admit.admit(wf) {
+                    keep(m, s, &actions, built, succs, wf, ww);
                 }
             }
         }
-        if let Some((w, wf)) = waiting {
+        if let Some((wf, ww)) = waiting {
             if admit.admit(wf) {
-                succs.push((w, wf));
+                keep(m, s, &actions, built, succs, wf, ww);
             }
         }
     }
+    scratch.actions = actions;
     Expanded {
         events,
         quiescent,
@@ -1145,6 +1322,33 @@ fn expand_one<M: Spec>(
         expanded: expand,
         generated,
         succs: succs.len() - before,
+    }
+}
+
+/// Appends the admitted successor `w` (fingerprint `f`) of `s` to `succs`.
+fn keep<M: Spec>(
+    m: &M,
+    s: &M::State,
+    actions: &[M::Action],
+    built: &mut [Option<M::State>; 2],
+    succs: &mut Vec<(M::State, u64)>,
+    f: u64,
+    w: Waiting,
+) {
+    match w {
+        Waiting::Built(i) => {
+            if let Some(t) = built[i].take() {
+                succs.push((t, f));
+            }
+        }
+        Waiting::InPlace(j) => {
+            let mut t = None;
+            if m.next_into(s, actions[j].clone(), &mut t) {
+                if let Some(t) = t {
+                    succs.push((t, f));
+                }
+            }
+        }
     }
 }
 

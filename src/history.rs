@@ -55,7 +55,8 @@ impl Logs {
 
     /// Appends `m` to p's log; with `sorted`, inserts it in order instead (when no checked
     /// property reads delivery order, logs are kept sorted so that orders do not split states).
-    pub fn push(&mut self, p: Pid, m: MsgId, sorted: bool) {
+    /// Returns where it went in the buffer (for [`Logs::remove`]).
+    pub fn push(&mut self, p: Pid, m: MsgId, sorted: bool) -> usize {
         let p = p as usize;
         let at = if sorted {
             let start = self.start(p);
@@ -66,6 +67,15 @@ impl Logs {
         self.ids.insert(at, m);
         for e in &mut self.ends[p..self.n as usize] {
             *e += 1;
+        }
+        at
+    }
+
+    /// Takes back the entry of p's log that [`Logs::push`] put at `at`.
+    pub fn remove(&mut self, p: Pid, at: usize) {
+        self.ids.remove(at);
+        for e in &mut self.ends[p as usize..self.n as usize] {
+            *e -= 1;
         }
     }
 
@@ -97,6 +107,12 @@ impl Clone for Logs {
             n: self.n,
         }
     }
+
+    fn clone_from(&mut self, src: &Logs) {
+        self.ids.clone_from(&src.ids);
+        self.ends = src.ends;
+        self.n = src.n;
+    }
 }
 
 /// The ends, then the ids as bytes, in a few writes (the ends fix how many ids there are).
@@ -117,7 +133,7 @@ impl std::hash::Hash for Logs {
 }
 
 /// Ghost history of one run so far.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Debug, PartialEq, Eq, Hash)]
 pub struct History {
     /// Processes that crashed (crash-stop: never recover).
     pub crashed: PSet,
@@ -131,6 +147,27 @@ pub struct History {
     /// `past[m.bit()]`: the causal past of broadcast message m (the messages that happened
     /// before it), recorded when m is broadcast. Empty unless causality is tracked.
     pub past: Vec<MSet>,
+}
+
+/// `clone_from` reuses the target's buffers (see [`crate::system::SysState`]).
+impl Clone for History {
+    fn clone(&self) -> History {
+        History {
+            crashed: self.crashed,
+            broadcast: self.broadcast,
+            suspects: self.suspects.clone(),
+            log: self.log.clone(),
+            past: self.past.clone(),
+        }
+    }
+
+    fn clone_from(&mut self, src: &History) {
+        self.crashed = src.crashed;
+        self.broadcast = src.broadcast;
+        self.suspects.clone_from(&src.suspects);
+        self.log.clone_from(&src.log);
+        self.past.clone_from(&src.past);
+    }
 }
 
 impl History {

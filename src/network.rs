@@ -52,8 +52,9 @@ impl NetKind {
     }
 
     /// Adds a freshly sent message where the canonical order puts it (after the messages of
-    /// the same pair, for FIFO), so the network stays canonical without sorting.
-    pub fn push<M: Ord>(self, net: &mut Net<M>, src: Pid, dst: Pid, msg: M) {
+    /// the same pair, for FIFO), so the network stays canonical without sorting. Returns its
+    /// index.
+    pub fn push<M: Ord>(self, net: &mut Net<M>, src: Pid, dst: Pid, msg: M) -> usize {
         let copies = u8::from(self == NetKind::Dup);
         let e = Envelope {
             src,
@@ -66,6 +67,7 @@ impl NetKind {
             NetKind::Fifo => net.partition_point(|x| (x.src, x.dst) <= (src, dst)),
         };
         net.insert(at, e);
+        at
     }
 
     /// Restores the canonical order of a network built without [`NetKind::push`].
@@ -91,8 +93,9 @@ impl NetKind {
     }
 }
 
-/// A message in flight from `src` to `dst`.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A message in flight from `src` to `dst` (`Copy` when the message is: copying a network is
+/// then one `memcpy`).
+#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Envelope<M> {
     pub src: Pid,
     pub dst: Pid,

@@ -255,21 +255,24 @@ mod tests {
     }
 
     /// What the reductions rely on (`ignores` is a monotone no-op; renamings preserve the
-    /// properties and commute with the steps) holds on every model file's configuration.
+    /// properties and commute with the steps) holds on every model file's configuration, and
+    /// so does what the search relies on without them (digests, stepping in place).
     #[test]
     fn reductions_are_honest_on_every_model_file() {
         for path in model_files() {
             let mf = crate::modelfile::ModelFile::load(&path).expect("loads");
-            let mut spec = mf.run_spec().expect("valid");
-            spec.reduce = ALL;
-            let entry = crate::registry::find(&mf.model).expect("known model");
-            let problems = entry.audit(&spec, 1500).expect("builds");
-            assert!(
-                problems.is_empty(),
-                "{}: {}",
-                path.display(),
-                problems.join("\n")
-            );
+            for reduce in [crate::params::Reductions::default(), ALL] {
+                let mut spec = mf.run_spec().expect("valid");
+                spec.reduce = reduce;
+                let entry = crate::registry::find(&mf.model).expect("known model");
+                let problems = entry.audit(&spec, 1500).expect("builds");
+                assert!(
+                    problems.is_empty(),
+                    "{} ({reduce:?}): {}",
+                    path.display(),
+                    problems.join("\n")
+                );
+            }
         }
     }
 

@@ -47,6 +47,9 @@ use crate::protocol::{Env, MsgId, Out, Pid, Protocol};
 use smallvec::SmallVec;
 use std::fmt;
 
+/// Digests use the fixed seeds of every fingerprint.
+const FPR: crate::checker::Fingerprinter = crate::checker::Fingerprinter::FIXED;
+
 /// A model: a protocol, its parameters, and the properties to check.
 pub struct System<P: Protocol> {
     pub proto: P,
@@ -91,7 +94,7 @@ pub struct Pending<M> {
 }
 
 /// A global state: every process's local state, the network, and the ghost history.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(PartialEq, Eq, Hash)]
 pub struct SysState<P: Protocol> {
     pub procs: SmallVec<[P::State; 4]>,
     pub net: crate::network::Net<P::Msg>,
@@ -100,6 +103,78 @@ pub struct SysState<P: Protocol> {
     /// The heartbeat detector's clock and messages (`detector=heartbeat` only).
     pub beats: Option<Box<crate::heartbeat::Beats>>,
     pub hist: History,
+    /// The wrapping sum of the hashes of the parts most steps change: each process's state,
+    /// each in-flight message, each delivery-log entry (see [`System::digest_of`]). Every step
+    /// keeps it up to date, so fingerprinting a state hashes this and the few parts left
+    /// instead of the whole state. It is a function of those parts, not of how the state was
+    /// reached: a sum does not depend on the order of its terms.
+    pub digest: u64,
+}
+
+/// `clone_from` reuses the target's buffers: the search builds every successor in one of two
+/// scratch states this way (see [`System::act`]), so a successor that turns out to be visited
+/// already costs no allocation.
+impl<P: Protocol> Clone for SysState<P> {
+    fn clone(&self) -> Self {
+        SysState {
+            procs: self.procs.clone(),
+            net: self.net.clone(),
+            pending: self.pending.clone(),
+            beats: self.beats.clone(),
+            hist: self.hist.clone(),
+            digest: self.digest,
+        }
+    }
+
+    fn clone_from(&mut self, src: &Self) {
+        self.procs.clone_from(&src.procs);
+        self.net.clone_from(&src.net);
+        self.pending.clone_from(&src.pending);
+        self.beats.clone_from(&src.beats);
+        self.hist.clone_from(&src.hist);
+        self.digest = src.digest;
+    }
+}
+
+/// What a step changed in the network and the delivery logs, for [`System::visit_step`] to
+/// take it back.
+trait Record {
+    /// A message was sent to index `at` of the network.
+    fn sent(&mut self, at: usize);
+    /// A delivery went to index `at` of the logs' buffer (p's log).
+    fn logged(&mut self, p: Pid, at: usize);
+}
+
+/// A step that is not taken back.
+struct NoRecord;
+
+impl Record for NoRecord {
+    fn sent(&mut self, _at: usize) {}
+    fn logged(&mut self, _p: Pid, _at: usize) {}
+}
+
+/// What [`System::visit_step`] takes back besides the handler's process state.
+#[derive(Default)]
+struct Undo {
+    sent: SmallVec<[u16; 8]>,
+    logged: SmallVec<[(Pid, u16); 4]>,
+    suspects: Option<PSet>,
+}
+
+impl Record for Undo {
+    fn sent(&mut self, at: usize) {
+        self.sent.push(at as u16);
+    }
+    fn logged(&mut self, p: Pid, at: usize) {
+        self.logged.push((p, at as u16));
+    }
+}
+
+/// The in-flight message a delivery took, for [`System::visit_step`] to put back.
+enum Removed<M> {
+    /// One of its extra copies (duplicating network).
+    Copy(usize),
+    Envelope(usize, Envelope<M>),
 }
 
 /// One step of the runtime.
@@ -205,27 +280,233 @@ impl<P: Protocol> System<P> {
             hist.log.set(perm.pid(p as Pid), &l);
         }
         hist.past = crate::reduce::rename_by_msg(&h.past, perm);
-        Some(SysState {
+        let mut t = SysState {
             procs,
             net,
             pending,
             beats: None,
             hist,
-        })
+            digest: 0,
+        };
+        t.digest = self.digest_of(&t);
+        Some(t)
+    }
+
+    /// The hash of process `p`'s state, a term of [`SysState::digest`].
+    fn proc_part(p: Pid, st: &P::State) -> u64 {
+        FPR.part(&(1u8, p, st))
+    }
+
+    /// The hash of an in-flight message, a term of [`SysState::digest`]. A sum forgets order,
+    /// which is right for a bag (a multiset) but not for FIFO links, whose queues are
+    /// fingerprinted whole instead ([`System::plain_fingerprint`]): their terms are 0.
+    fn msg_part(&self, src: Pid, dst: Pid, msg: &P::Msg, copies: u8) -> u64 {
+        if self.net == NetKind::Fifo {
+            return 0;
+        }
+        FPR.part(&(2u8, src, dst, msg, copies))
+    }
+
+    /// The hash of the `pos`-th entry `m` of p's delivery log, a term of [`SysState::digest`]
+    /// (without its position when logs are kept sorted: a sorted log is a multiset).
+    fn log_part(&self, p: Pid, pos: usize, m: MsgId) -> u64 {
+        if self.keep_order {
+            FPR.part(&(3u8, p, pos as u32, m))
+        } else {
+            FPR.part(&(3u8, p, m))
+        }
+    }
+
+    /// [`SysState::digest`] computed from scratch.
+    pub fn digest_of(&self, s: &SysState<P>) -> u64 {
+        let mut d = 0u64;
+        for (p, st) in s.procs.iter().enumerate() {
+            d = d.wrapping_add(Self::proc_part(p as Pid, st));
+        }
+        for e in &s.net {
+            d = d.wrapping_add(self.msg_part(e.src, e.dst, &e.msg, e.copies));
+        }
+        for (p, log) in s.hist.log.iter().enumerate() {
+            for (pos, m) in log.iter().enumerate() {
+                d = d.wrapping_add(self.log_part(p as Pid, pos, *m));
+            }
+        }
+        d
+    }
+
+    /// The fingerprint of `s` (without symmetry): its digest and the parts the digest leaves
+    /// out.
+    fn plain_fingerprint(&self, fpr: &crate::checker::Fingerprinter, s: &SysState<P>) -> u64 {
+        let h = &s.hist;
+        let fifo = (self.net == NetKind::Fifo).then_some(&s.net);
+        fpr.fp(&(
+            s.digest,
+            fifo,
+            &s.pending,
+            &s.beats,
+            h.crashed,
+            h.broadcast,
+            &h.suspects,
+            &h.past,
+        ))
+    }
+
+    /// Removes the in-flight message at `i`.
+    fn unsend(&self, t: &mut SysState<P>, i: usize) {
+        let e = t.net.remove(i);
+        t.digest = t
+            .digest
+            .wrapping_sub(self.msg_part(e.src, e.dst, &e.msg, e.copies));
+    }
+
+    /// Keeps the in-flight messages `keep` accepts.
+    fn retain_net(&self, t: &mut SysState<P>, keep: impl Fn(&P::State, &Envelope<P::Msg>) -> bool) {
+        let (procs, digest) = (&t.procs, &mut t.digest);
+        t.net.retain(|e| {
+            let k = keep(&procs[e.dst as usize], e);
+            if !k {
+                *digest = digest.wrapping_sub(self.msg_part(e.src, e.dst, &e.msg, e.copies));
+            }
+            k
+        });
+    }
+
+    /// Runs one of p's handlers on its state, then applies what it output (telling `rec`).
+    fn handle(
+        &self,
+        t: &mut SysState<P>,
+        p: Pid,
+        rec: &mut impl Record,
+        handler: impl FnOnce(&P, &Env, &mut P::State, &mut Out<P::Msg>),
+    ) {
+        let st = &mut t.procs[p as usize];
+        let before = Self::proc_part(p, st);
+        let mut out = Out::default();
+        handler(&self.proto, &self.env, st, &mut out);
+        let after = Self::proc_part(p, st);
+        t.digest = t.digest.wrapping_add(after).wrapping_sub(before);
+        self.apply(t, p, out, rec);
+    }
+
+    /// Whether [`System::visit_step`] takes `a` in place: the handler steps, unless messages
+    /// are dropped after each step (partial-order reduction).
+    fn in_place(&self, a: &Action<P::Msg>) -> bool {
+        !self.drop_ignored
+            && matches!(
+                a,
+                Action::Broadcast { .. }
+                    | Action::Deliver { .. }
+                    | Action::Tick { .. }
+                    | Action::Detect { .. }
+            )
+    }
+
+    /// Applies `a` to `t` in place, calls `visit` on the successor, then restores `t` exactly:
+    /// what a search needs for a successor it may only fingerprint (most are visited already),
+    /// at the cost of saving one process state instead of copying the whole state. Only for
+    /// the actions [`System::in_place`] accepts; false, with `t` untouched, for the others.
+    pub fn visit_step(
+        &self,
+        t: &mut SysState<P>,
+        a: &Action<P::Msg>,
+        visit: &mut dyn FnMut(&SysState<P>),
+    ) -> bool {
+        if !self.in_place(a) {
+            return false;
+        }
+        let mut u = Undo::default();
+        let digest = t.digest;
+        let (p, removed, broadcast) = match a {
+            Action::Broadcast { p, m } => {
+                let bit = m.bit() as usize;
+                let past = (!t.hist.past.is_empty()).then(|| (bit, t.hist.past[bit]));
+                let saved = (t.hist.broadcast, past);
+                t.hist.record_broadcast(*m);
+                (*p, None, Some(saved))
+            }
+            Action::Deliver {
+                idx,
+                dst,
+                keep_copy,
+                ..
+            } => {
+                let i = *idx as usize;
+                let removed = if *keep_copy {
+                    t.net[i].copies -= 1;
+                    let e = &t.net[i];
+                    let part = self.msg_part(e.src, e.dst, &e.msg, e.copies);
+                    let was = self.msg_part(e.src, e.dst, &e.msg, e.copies + 1);
+                    t.digest = t.digest.wrapping_add(part).wrapping_sub(was);
+                    Removed::Copy(i)
+                } else {
+                    let e = t.net[i].clone();
+                    self.unsend(t, i);
+                    Removed::Envelope(i, e)
+                };
+                (*dst, Some(removed), None)
+            }
+            Action::Tick { p } => (*p, None, None),
+            Action::Detect { p, q } => {
+                u.suspects = Some(t.hist.suspects[*p as usize]);
+                t.hist.suspects[*p as usize].insert(*q);
+                (*p, None, None)
+            }
+            _ => return false,
+        };
+        let saved = t.procs[p as usize].clone();
+        let pending = t.pending.len();
+        let step = a.clone();
+        self.handle(t, p, &mut u, |proto, env, st, out| match step {
+            Action::Broadcast { p, m } => proto.on_broadcast(env, p, st, m, out),
+            Action::Deliver { src, dst, msg, .. } => proto.on_receive(env, dst, st, src, &msg, out),
+            Action::Tick { p } => proto.on_timer(env, p, st, out),
+            Action::Detect { p, q } => proto.on_crash(env, p, st, q, out),
+            _ => {}
+        });
+        visit(t);
+        // Back, in the reverse order.
+        for &(q, at) in u.logged.iter().rev() {
+            t.hist.log.remove(q, at as usize);
+        }
+        for &at in u.sent.iter().rev() {
+            t.net.remove(at as usize);
+        }
+        t.pending.truncate(pending);
+        t.procs[p as usize] = saved;
+        if let Some(x) = u.suspects {
+            t.hist.suspects[p as usize] = x;
+        }
+        match removed {
+            Some(Removed::Copy(i)) => t.net[i].copies += 1,
+            Some(Removed::Envelope(i, e)) => t.net.insert(i, e),
+            None => {}
+        }
+        if let Some((b, past)) = broadcast {
+            t.hist.broadcast = b;
+            if let Some((bit, x)) = past {
+                t.hist.past[bit] = x;
+            }
+        }
+        t.digest = digest;
+        true
     }
 
     /// The successor of `s` by `a`; with `drop`, in-flight messages their receiver ignores
     /// for good are dropped (partial-order reduction).
     pub fn step(&self, s: &SysState<P>, a: Action<P::Msg>, drop: bool) -> SysState<P> {
         let mut t = s.clone();
-        let env = &self.env;
+        self.act(&mut t, a, drop);
+        t
+    }
+
+    /// Turns `t` into its successor by `a`, in place (see [`System::step`]).
+    pub fn act(&self, t: &mut SysState<P>, a: Action<P::Msg>, drop: bool) {
         match a {
             Action::Broadcast { p, m } => {
                 t.hist.record_broadcast(m);
-                let mut out = Out::default();
-                self.proto
-                    .on_broadcast(env, p, &mut t.procs[p as usize], m, &mut out);
-                self.apply(&mut t, p, out);
+                self.handle(t, p, &mut NoRecord, |proto, env, st, out| {
+                    proto.on_broadcast(env, p, st, m, out)
+                });
             }
             Action::Deliver {
                 idx,
@@ -236,33 +517,35 @@ impl<P: Protocol> System<P> {
             } => {
                 let i = idx as usize;
                 if keep_copy {
-                    t.net[i].copies -= 1;
+                    let e = &mut t.net[i];
+                    let before = self.msg_part(e.src, e.dst, &e.msg, e.copies);
+                    e.copies -= 1;
+                    let after = self.msg_part(e.src, e.dst, &e.msg, e.copies);
+                    t.digest = t.digest.wrapping_add(after).wrapping_sub(before);
                 } else {
-                    t.net.remove(i);
+                    self.unsend(t, i);
                 }
-                let mut out = Out::default();
-                self.proto
-                    .on_receive(env, dst, &mut t.procs[dst as usize], src, &msg, &mut out);
-                self.apply(&mut t, dst, out);
+                self.handle(t, dst, &mut NoRecord, |proto, env, st, out| {
+                    proto.on_receive(env, dst, st, src, &msg, out)
+                });
             }
             Action::Crash { p } => {
                 t.hist.crashed.insert(p);
-                t.net.retain(|e| e.dst != p);
+                self.retain_net(t, |_, e| e.dst != p);
                 if let (Some(tm), Some(b)) = (self.timing(), t.beats.as_mut()) {
                     tm.crash(b, p);
                 }
             }
             Action::Time => {
                 if let (Some(tm), Some(mut b)) = (self.timing(), t.beats.take()) {
-                    let raised = tm.tick(&mut b, env.n, t.hist.crashed, &t.hist.suspects);
+                    let raised = tm.tick(&mut b, self.env.n, t.hist.crashed, &t.hist.suspects);
                     t.beats = Some(b);
                     for (p, q) in raised {
                         // upon event ⟨Timeout⟩: q ∉ alive ⇒ trigger ⟨P, Crash | q⟩
                         t.hist.suspects[p as usize].insert(q);
-                        let mut out = Out::default();
-                        self.proto
-                            .on_crash(env, p, &mut t.procs[p as usize], q, &mut out);
-                        self.apply(&mut t, p, out);
+                        self.handle(t, p, &mut NoRecord, |proto, env, st, out| {
+                            proto.on_crash(env, p, st, q, out)
+                        });
                     }
                 }
             }
@@ -273,33 +556,28 @@ impl<P: Protocol> System<P> {
             }
             Action::Detect { p, q } => {
                 t.hist.suspects[p as usize].insert(q);
-                let mut out = Out::default();
-                self.proto
-                    .on_crash(env, p, &mut t.procs[p as usize], q, &mut out);
-                self.apply(&mut t, p, out);
+                self.handle(t, p, &mut NoRecord, |proto, env, st, out| {
+                    proto.on_crash(env, p, st, q, out)
+                });
             }
             Action::Tick { p } => {
-                let mut out = Out::default();
-                self.proto
-                    .on_timer(env, p, &mut t.procs[p as usize], &mut out);
-                self.apply(&mut t, p, out);
+                self.handle(t, p, &mut NoRecord, |proto, env, st, out| {
+                    proto.on_timer(env, p, st, out)
+                });
             }
             Action::Choose { p, targets, .. } => {
                 let x = t.pending.remove(0);
                 for to in targets.iter() {
-                    self.send(&mut t, p, to, x.msg.clone());
+                    self.send(t, p, to, x.msg.clone(), &mut NoRecord);
                 }
             }
             Action::Lose { idx, .. } => {
-                t.net.remove(idx as usize);
+                self.unsend(t, idx as usize);
             }
         }
         if drop {
-            let procs = &t.procs;
-            t.net
-                .retain(|e| !self.proto.ignores(&procs[e.dst as usize], &e.msg));
+            self.retain_net(t, |st, e| !self.proto.ignores(st, &e.msg));
         }
-        t
     }
 
     /// Audits what the reductions rely on, over the first `max_states` reachable states (BFS,
@@ -307,7 +585,13 @@ impl<P: Protocol> System<P> {
     /// - [`Protocol::ignores`] is honest: receiving an ignored message changes nothing, and it
     ///   stays ignored in every successor (while its receiver is alive);
     /// - with symmetry on, every renaming in the group preserves each property's verdict and
-    ///   quiescence, and maps the successors of a state onto the successors of its renaming.
+    ///   quiescence, and maps the successors of a state onto the successors of its renaming;
+    /// - every step keeps [`SysState::digest`] equal to [`System::digest_of`], with and without
+    ///   dropping ignored messages;
+    /// - stepping in place ([`System::visit_step`]) sees the successor [`System::step`] builds,
+    ///   and restores the state exactly;
+    /// - different states have different fingerprints (what the digest leaves out of a state's
+    ///   hash is not a difference between states).
     pub fn audit(&self, max_states: usize) -> Vec<String> {
         use stateright::Model;
         let fpr = crate::checker::Fingerprinter::default();
@@ -319,11 +603,47 @@ impl<P: Protocol> System<P> {
             self.actions(s, &mut acts);
             acts.into_iter().map(|a| self.step(s, a, false)).collect()
         };
+        let mut by_fingerprint = std::collections::HashMap::new();
         while let Some(s) = queue.pop_front() {
             if !seen.insert(fpr.fp(&s)) || seen.len() > max_states || problems.len() > 5 {
                 continue;
             }
+            if let Some(other) = by_fingerprint.insert(self.plain_fingerprint(&fpr, &s), s.clone())
+            {
+                problems.push(format!(
+                    "{s:?} and {other:?} have the same fingerprint (the digest misses a difference)"
+                ));
+            }
             let succ = successors(&s);
+            let mut acts = Vec::new();
+            self.actions(&s, &mut acts);
+            for a in acts {
+                if self.in_place(&a) {
+                    let mut w = s.clone();
+                    let mut seen = None;
+                    self.visit_step(&mut w, &a, &mut |t| seen = Some(t.clone()));
+                    let t = self.step(&s, a.clone(), self.drop_ignored);
+                    if seen.as_ref() != Some(&t) || w != s {
+                        problems.push(format!(
+                            "stepping in place by {} differs from stepping a copy, or is not \
+                             taken back, from {s:?}",
+                            self.format_action(&a)
+                        ));
+                    }
+                }
+                let t = self.step(&s, a.clone(), true);
+                if t.digest != self.digest_of(&t) {
+                    problems.push(format!(
+                        "the digest is out of date after {} (dropping ignored messages) from {s:?}",
+                        self.format_action(&a)
+                    ));
+                }
+            }
+            for t in &succ {
+                if t.digest != self.digest_of(t) {
+                    problems.push(format!("the digest of {t:?} is out of date"));
+                }
+            }
             for e in &s.net {
                 let st = &s.procs[e.dst as usize];
                 if !self.proto.ignores(st, &e.msg) {
@@ -466,17 +786,17 @@ impl<P: Protocol> System<P> {
         let mut best = u64::MAX;
         for perm in self.symmetry.iter().filter(|p| sorts(p)) {
             let f = if perm.is_identity() {
-                fpr.fp(s)
+                self.plain_fingerprint(fpr, s)
             } else {
                 match self.rename(s, perm) {
-                    Some(t) => fpr.fp(&t),
+                    Some(t) => self.plain_fingerprint(fpr, &t),
                     None => continue,
                 }
             };
             best = best.min(f);
         }
         if best == u64::MAX {
-            fpr.fp(s)
+            self.plain_fingerprint(fpr, s)
         } else {
             best
         }
@@ -497,15 +817,15 @@ impl<P: Protocol> System<P> {
 
     /// Applies a handler's output for process `me`: sends (dropped if addressed to a crashed
     /// process) and deliveries (appended to the delivery log).
-    fn apply(&self, t: &mut SysState<P>, me: Pid, out: Out<P::Msg>) {
+    fn apply(&self, t: &mut SysState<P>, me: Pid, out: Out<P::Msg>, rec: &mut impl Record) {
         for (to, msg) in out.sends {
-            self.send(t, me, to, msg);
+            self.send(t, me, to, msg, rec);
         }
         for (among, k, msg) in out.randoms {
             if among.len() <= k as usize {
                 // No choice to make: every candidate is a target.
                 for to in among.iter() {
-                    self.send(t, me, to, msg.clone());
+                    self.send(t, me, to, msg.clone(), rec);
                 }
             } else {
                 t.pending.push(Pending {
@@ -517,13 +837,19 @@ impl<P: Protocol> System<P> {
             }
         }
         for m in out.delivers {
-            t.hist.log.push(me, m, !self.keep_order);
+            let pos = t.hist.log[me as usize].len();
+            t.digest = t.digest.wrapping_add(self.log_part(me, pos, m));
+            let at = t.hist.log.push(me, m, !self.keep_order);
+            rec.logged(me, at);
         }
     }
 
-    fn send(&self, t: &mut SysState<P>, me: Pid, to: Pid, msg: P::Msg) {
+    fn send(&self, t: &mut SysState<P>, me: Pid, to: Pid, msg: P::Msg, rec: &mut impl Record) {
         if !t.hist.crashed.contains(to) {
-            self.net.push(&mut t.net, me, to, msg);
+            let copies = u8::from(self.net == NetKind::Dup);
+            t.digest = t.digest.wrapping_add(self.msg_part(me, to, &msg, copies));
+            let at = self.net.push(&mut t.net, me, to, msg);
+            rec.sent(at);
         }
     }
 
@@ -772,7 +1098,7 @@ impl<P: Protocol> stateright::Model for System<P> {
     type Action = Action<P::Msg>;
 
     fn init_states(&self) -> Vec<SysState<P>> {
-        vec![SysState {
+        let mut s = SysState {
             procs: self
                 .env
                 .procs()
@@ -786,7 +1112,10 @@ impl<P: Protocol> stateright::Model for System<P> {
                 self.detector.is_some(),
                 self.track_causality,
             ),
-        }]
+            digest: 0,
+        };
+        s.digest = self.digest_of(&s);
+        vec![s]
     }
 
     fn actions(&self, s: &SysState<P>, actions: &mut Vec<Action<P::Msg>>) {
@@ -958,6 +1287,32 @@ impl<P: Protocol> crate::checker::Spec for System<P> {
     fn quiescent(&self, s: &SysState<P>) -> bool {
         System::quiescent(self, s)
     }
+    fn in_place(&self, a: &Action<P::Msg>) -> bool {
+        System::in_place(self, a)
+    }
+    fn visit_in_place(
+        &self,
+        work: &mut SysState<P>,
+        a: &Action<P::Msg>,
+        visit: &mut dyn FnMut(&SysState<P>),
+    ) -> bool {
+        self.visit_step(work, a, visit)
+    }
+    fn next_into(
+        &self,
+        s: &SysState<P>,
+        a: Action<P::Msg>,
+        into: &mut Option<SysState<P>>,
+    ) -> bool {
+        match into {
+            Some(t) => {
+                t.clone_from(s);
+                self.act(t, a, self.drop_ignored);
+            }
+            None => *into = Some(self.step(s, a, self.drop_ignored)),
+        }
+        true
+    }
     fn render_step(
         &self,
         prev: &SysState<P>,
@@ -1062,7 +1417,7 @@ impl<P: Protocol> crate::checker::Spec for System<P> {
     }
     fn fingerprint(&self, fpr: &crate::checker::Fingerprinter, s: &SysState<P>) -> u64 {
         if self.symmetry.is_empty() {
-            fpr.fp(s)
+            self.plain_fingerprint(fpr, s)
         } else {
             self.orbit_fingerprint(fpr, s)
         }
