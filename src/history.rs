@@ -55,8 +55,7 @@ impl Logs {
 
     /// Appends `m` to p's log; with `sorted`, inserts it in order instead (when no checked
     /// property reads delivery order, logs are kept sorted so that orders do not split states).
-    /// Returns where it went in the buffer (for [`Logs::remove`]).
-    pub fn push(&mut self, p: Pid, m: MsgId, sorted: bool) -> usize {
+    pub fn push(&mut self, p: Pid, m: MsgId, sorted: bool) {
         let p = p as usize;
         let at = if sorted {
             let start = self.start(p);
@@ -67,15 +66,6 @@ impl Logs {
         self.ids.insert(at, m);
         for e in &mut self.ends[p..self.n as usize] {
             *e += 1;
-        }
-        at
-    }
-
-    /// Takes back the entry of p's log that [`Logs::push`] put at `at`.
-    pub fn remove(&mut self, p: Pid, at: usize) {
-        self.ids.remove(at);
-        for e in &mut self.ends[p as usize..self.n as usize] {
-            *e -= 1;
         }
     }
 

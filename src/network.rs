@@ -52,9 +52,8 @@ impl NetKind {
     }
 
     /// Adds a freshly sent message where the canonical order puts it (after the messages of
-    /// the same pair, for FIFO), so the network stays canonical without sorting. Returns its
-    /// index.
-    pub fn push<M: Ord>(self, net: &mut Net<M>, src: Pid, dst: Pid, msg: M) -> usize {
+    /// the same pair, for FIFO), so the network stays canonical without sorting.
+    pub fn push<M: Ord>(self, net: &mut Net<M>, src: Pid, dst: Pid, msg: M) {
         let copies = u8::from(self == NetKind::Dup);
         let e = Envelope {
             src,
@@ -67,7 +66,6 @@ impl NetKind {
             NetKind::Fifo => net.partition_point(|x| (x.src, x.dst) <= (src, dst)),
         };
         net.insert(at, e);
-        at
     }
 
     /// Restores the canonical order of a network built without [`NetKind::push`].

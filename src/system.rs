@@ -109,6 +109,9 @@ pub struct SysState<P: Protocol> {
     /// instead of the whole state. It is a function of those parts, not of how the state was
     /// reached: a sum does not depend on the order of its terms.
     pub digest: u64,
+    /// The hash of every other part (see [`System::rest_of`]), recomputed after every step:
+    /// a state's fingerprint combines the two.
+    pub rest: u64,
 }
 
 /// `clone_from` reuses the target's buffers: the search builds every successor in one of two
@@ -123,6 +126,7 @@ impl<P: Protocol> Clone for SysState<P> {
             beats: self.beats.clone(),
             hist: self.hist.clone(),
             digest: self.digest,
+            rest: self.rest,
         }
     }
 
@@ -133,48 +137,8 @@ impl<P: Protocol> Clone for SysState<P> {
         self.beats.clone_from(&src.beats);
         self.hist.clone_from(&src.hist);
         self.digest = src.digest;
+        self.rest = src.rest;
     }
-}
-
-/// What a step changed in the network and the delivery logs, for [`System::visit_step`] to
-/// take it back.
-trait Record {
-    /// A message was sent to index `at` of the network.
-    fn sent(&mut self, at: usize);
-    /// A delivery went to index `at` of the logs' buffer (p's log).
-    fn logged(&mut self, p: Pid, at: usize);
-}
-
-/// A step that is not taken back.
-struct NoRecord;
-
-impl Record for NoRecord {
-    fn sent(&mut self, _at: usize) {}
-    fn logged(&mut self, _p: Pid, _at: usize) {}
-}
-
-/// What [`System::visit_step`] takes back besides the handler's process state.
-#[derive(Default)]
-struct Undo {
-    sent: SmallVec<[u16; 8]>,
-    logged: SmallVec<[(Pid, u16); 4]>,
-    suspects: Option<PSet>,
-}
-
-impl Record for Undo {
-    fn sent(&mut self, at: usize) {
-        self.sent.push(at as u16);
-    }
-    fn logged(&mut self, p: Pid, at: usize) {
-        self.logged.push((p, at as u16));
-    }
-}
-
-/// The in-flight message a delivery took, for [`System::visit_step`] to put back.
-enum Removed<M> {
-    /// One of its extra copies (duplicating network).
-    Copy(usize),
-    Envelope(usize, Envelope<M>),
 }
 
 /// One step of the runtime.
@@ -287,8 +251,10 @@ impl<P: Protocol> System<P> {
             beats: None,
             hist,
             digest: 0,
+            rest: 0,
         };
         t.digest = self.digest_of(&t);
+        t.rest = self.rest_of(&t);
         Some(t)
     }
 
@@ -334,13 +300,12 @@ impl<P: Protocol> System<P> {
         d
     }
 
-    /// The fingerprint of `s` (without symmetry): its digest and the parts the digest leaves
-    /// out.
-    fn plain_fingerprint(&self, fpr: &crate::checker::Fingerprinter, s: &SysState<P>) -> u64 {
+    /// [`SysState::rest`] computed from scratch: what the digest leaves out (FIFO queues,
+    /// pending random sends, the heartbeat detector, and the history but for the logs).
+    pub fn rest_of(&self, s: &SysState<P>) -> u64 {
         let h = &s.hist;
         let fifo = (self.net == NetKind::Fifo).then_some(&s.net);
-        fpr.fp(&(
-            s.digest,
+        FPR.part(&(
             fifo,
             &s.pending,
             &s.beats,
@@ -349,6 +314,16 @@ impl<P: Protocol> System<P> {
             &h.suspects,
             &h.past,
         ))
+    }
+
+    /// A fingerprint from a digest and a rest.
+    fn combine(fpr: &crate::checker::Fingerprinter, digest: u64, rest: u64) -> u64 {
+        fpr.fp(&(digest, rest))
+    }
+
+    /// The fingerprint of `s` (without symmetry).
+    fn plain_fingerprint(&self, fpr: &crate::checker::Fingerprinter, s: &SysState<P>) -> u64 {
+        Self::combine(fpr, s.digest, s.rest)
     }
 
     /// Removes the in-flight message at `i`.
@@ -371,12 +346,11 @@ impl<P: Protocol> System<P> {
         });
     }
 
-    /// Runs one of p's handlers on its state, then applies what it output (telling `rec`).
+    /// Runs one of p's handlers on its state, then applies what it output.
     fn handle(
         &self,
         t: &mut SysState<P>,
         p: Pid,
-        rec: &mut impl Record,
         handler: impl FnOnce(&P, &Env, &mut P::State, &mut Out<P::Msg>),
     ) {
         let st = &mut t.procs[p as usize];
@@ -385,110 +359,85 @@ impl<P: Protocol> System<P> {
         handler(&self.proto, &self.env, st, &mut out);
         let after = Self::proc_part(p, st);
         t.digest = t.digest.wrapping_add(after).wrapping_sub(before);
-        self.apply(t, p, out, rec);
+        self.apply(t, p, out);
     }
 
-    /// Whether [`System::visit_step`] takes `a` in place: the handler steps, unless messages
-    /// are dropped after each step (partial-order reduction).
-    fn in_place(&self, a: &Action<P::Msg>) -> bool {
-        !self.drop_ignored
-            && matches!(
-                a,
-                Action::Broadcast { .. }
-                    | Action::Deliver { .. }
-                    | Action::Tick { .. }
-                    | Action::Detect { .. }
-            )
-    }
-
-    /// Applies `a` to `t` in place, calls `visit` on the successor, then restores `t` exactly:
-    /// what a search needs for a successor it may only fingerprint (most are visited already),
-    /// at the cost of saving one process state instead of copying the whole state. Only for
-    /// the actions [`System::in_place`] accepts; false, with `t` untouched, for the others.
-    pub fn visit_step(
+    /// The fingerprint of the successor of `s` by `a`, computed without building it, for the
+    /// steps that change only the digest's parts: a delivery or a timer, on a bag or
+    /// duplicating network, without symmetry or dropped messages. The handler runs on a copy
+    /// of the one process state; the digest is updated term by term (the message taken, the
+    /// handler's process state, its sends and deliveries); `rest` is unchanged. `None` for
+    /// the other steps: the search then builds the successor.
+    pub fn fingerprint_after(
         &self,
-        t: &mut SysState<P>,
+        fpr: &crate::checker::Fingerprinter,
+        s: &SysState<P>,
         a: &Action<P::Msg>,
-        visit: &mut dyn FnMut(&SysState<P>),
-    ) -> bool {
-        if !self.in_place(a) {
-            return false;
+    ) -> Option<u64> {
+        if self.drop_ignored || self.net == NetKind::Fifo || !self.symmetry.is_empty() {
+            return None;
         }
-        let mut u = Undo::default();
-        let digest = t.digest;
-        let (p, removed, broadcast) = match a {
-            Action::Broadcast { p, m } => {
-                let bit = m.bit() as usize;
-                let past = (!t.hist.past.is_empty()).then(|| (bit, t.hist.past[bit]));
-                let saved = (t.hist.broadcast, past);
-                t.hist.record_broadcast(*m);
-                (*p, None, Some(saved))
-            }
+        let mut digest = s.digest;
+        let mut out = Out::default();
+        let p = match a {
             Action::Deliver {
                 idx,
+                src,
                 dst,
+                msg,
                 keep_copy,
-                ..
             } => {
-                let i = *idx as usize;
-                let removed = if *keep_copy {
-                    t.net[i].copies -= 1;
-                    let e = &t.net[i];
-                    let part = self.msg_part(e.src, e.dst, &e.msg, e.copies);
-                    let was = self.msg_part(e.src, e.dst, &e.msg, e.copies + 1);
-                    t.digest = t.digest.wrapping_add(part).wrapping_sub(was);
-                    Removed::Copy(i)
-                } else {
-                    let e = t.net[i].clone();
-                    self.unsend(t, i);
-                    Removed::Envelope(i, e)
-                };
-                (*dst, Some(removed), None)
+                let e = s.net.get(*idx as usize)?;
+                digest = digest.wrapping_sub(self.msg_part(e.src, e.dst, &e.msg, e.copies));
+                if *keep_copy {
+                    let left = self.msg_part(e.src, e.dst, &e.msg, e.copies - 1);
+                    digest = digest.wrapping_add(left);
+                }
+                let old = &s.procs[*dst as usize];
+                let mut st = old.clone();
+                self.proto
+                    .on_receive(&self.env, *dst, &mut st, *src, msg, &mut out);
+                if st != *old {
+                    digest = digest
+                        .wrapping_add(Self::proc_part(*dst, &st))
+                        .wrapping_sub(Self::proc_part(*dst, old));
+                }
+                *dst
             }
-            Action::Tick { p } => (*p, None, None),
-            Action::Detect { p, q } => {
-                u.suspects = Some(t.hist.suspects[*p as usize]);
-                t.hist.suspects[*p as usize].insert(*q);
-                (*p, None, None)
+            Action::Tick { p } => {
+                let old = &s.procs[*p as usize];
+                let mut st = old.clone();
+                self.proto.on_timer(&self.env, *p, &mut st, &mut out);
+                if st != *old {
+                    digest = digest
+                        .wrapping_add(Self::proc_part(*p, &st))
+                        .wrapping_sub(Self::proc_part(*p, old));
+                }
+                *p
             }
-            _ => return false,
+            _ => return None,
         };
-        let saved = t.procs[p as usize].clone();
-        let pending = t.pending.len();
-        let step = a.clone();
-        self.handle(t, p, &mut u, |proto, env, st, out| match step {
-            Action::Broadcast { p, m } => proto.on_broadcast(env, p, st, m, out),
-            Action::Deliver { src, dst, msg, .. } => proto.on_receive(env, dst, st, src, &msg, out),
-            Action::Tick { p } => proto.on_timer(env, p, st, out),
-            Action::Detect { p, q } => proto.on_crash(env, p, st, q, out),
-            _ => {}
-        });
-        visit(t);
-        // Back, in the reverse order.
-        for &(q, at) in u.logged.iter().rev() {
-            t.hist.log.remove(q, at as usize);
+        // What `apply` would do, term by term; a random send that leaves a choice pending
+        // changes `rest`.
+        let mut sends = out.sends.iter().map(|(to, m)| (*to, m));
+        let mut randoms = Vec::new();
+        for (among, k, msg) in &out.randoms {
+            if among.len() > *k as usize {
+                return None;
+            }
+            randoms.extend(among.iter().map(|to| (to, msg)));
         }
-        for &at in u.sent.iter().rev() {
-            t.net.remove(at as usize);
-        }
-        t.pending.truncate(pending);
-        t.procs[p as usize] = saved;
-        if let Some(x) = u.suspects {
-            t.hist.suspects[p as usize] = x;
-        }
-        match removed {
-            Some(Removed::Copy(i)) => t.net[i].copies += 1,
-            Some(Removed::Envelope(i, e)) => t.net.insert(i, e),
-            None => {}
-        }
-        if let Some((b, past)) = broadcast {
-            t.hist.broadcast = b;
-            if let Some((bit, x)) = past {
-                t.hist.past[bit] = x;
+        let copies = u8::from(self.net == NetKind::Dup);
+        for (to, msg) in sends.by_ref().chain(randoms) {
+            if !s.hist.crashed.contains(to) {
+                digest = digest.wrapping_add(self.msg_part(p, to, msg, copies));
             }
         }
-        t.digest = digest;
-        true
+        let len = s.hist.log[p as usize].len();
+        for (i, m) in out.delivers.iter().enumerate() {
+            digest = digest.wrapping_add(self.log_part(p, len + i, *m));
+        }
+        Some(Self::combine(fpr, digest, s.rest))
     }
 
     /// The successor of `s` by `a`; with `drop`, in-flight messages their receiver ignores
@@ -504,7 +453,7 @@ impl<P: Protocol> System<P> {
         match a {
             Action::Broadcast { p, m } => {
                 t.hist.record_broadcast(m);
-                self.handle(t, p, &mut NoRecord, |proto, env, st, out| {
+                self.handle(t, p, |proto, env, st, out| {
                     proto.on_broadcast(env, p, st, m, out)
                 });
             }
@@ -525,7 +474,7 @@ impl<P: Protocol> System<P> {
                 } else {
                     self.unsend(t, i);
                 }
-                self.handle(t, dst, &mut NoRecord, |proto, env, st, out| {
+                self.handle(t, dst, |proto, env, st, out| {
                     proto.on_receive(env, dst, st, src, &msg, out)
                 });
             }
@@ -543,7 +492,7 @@ impl<P: Protocol> System<P> {
                     for (p, q) in raised {
                         // upon event ⟨Timeout⟩: q ∉ alive ⇒ trigger ⟨P, Crash | q⟩
                         t.hist.suspects[p as usize].insert(q);
-                        self.handle(t, p, &mut NoRecord, |proto, env, st, out| {
+                        self.handle(t, p, |proto, env, st, out| {
                             proto.on_crash(env, p, st, q, out)
                         });
                     }
@@ -556,19 +505,17 @@ impl<P: Protocol> System<P> {
             }
             Action::Detect { p, q } => {
                 t.hist.suspects[p as usize].insert(q);
-                self.handle(t, p, &mut NoRecord, |proto, env, st, out| {
+                self.handle(t, p, |proto, env, st, out| {
                     proto.on_crash(env, p, st, q, out)
                 });
             }
             Action::Tick { p } => {
-                self.handle(t, p, &mut NoRecord, |proto, env, st, out| {
-                    proto.on_timer(env, p, st, out)
-                });
+                self.handle(t, p, |proto, env, st, out| proto.on_timer(env, p, st, out));
             }
             Action::Choose { p, targets, .. } => {
                 let x = t.pending.remove(0);
                 for to in targets.iter() {
-                    self.send(t, p, to, x.msg.clone(), &mut NoRecord);
+                    self.send(t, p, to, x.msg.clone());
                 }
             }
             Action::Lose { idx, .. } => {
@@ -578,6 +525,7 @@ impl<P: Protocol> System<P> {
         if drop {
             self.retain_net(t, |st, e| !self.proto.ignores(st, &e.msg));
         }
+        t.rest = self.rest_of(t);
     }
 
     /// Audits what the reductions rely on, over the first `max_states` reachable states (BFS,
@@ -586,10 +534,11 @@ impl<P: Protocol> System<P> {
     ///   stays ignored in every successor (while its receiver is alive);
     /// - with symmetry on, every renaming in the group preserves each property's verdict and
     ///   quiescence, and maps the successors of a state onto the successors of its renaming;
-    /// - every step keeps [`SysState::digest`] equal to [`System::digest_of`], with and without
+    /// - every step keeps [`SysState::digest`] and [`SysState::rest`] equal to
+    ///   [`System::digest_of`] and [`System::rest_of`], with and without
     ///   dropping ignored messages;
-    /// - stepping in place ([`System::visit_step`]) sees the successor [`System::step`] builds,
-    ///   and restores the state exactly;
+    /// - [`System::fingerprint_after`] is the fingerprint of the successor
+    ///   [`System::step`] builds;
     /// - different states have different fingerprints (what the digest leaves out of a state's
     ///   hash is not a difference between states).
     pub fn audit(&self, max_states: usize) -> Vec<String> {
@@ -618,21 +567,18 @@ impl<P: Protocol> System<P> {
             let mut acts = Vec::new();
             self.actions(&s, &mut acts);
             for a in acts {
-                if self.in_place(&a) {
-                    let mut w = s.clone();
-                    let mut seen = None;
-                    self.visit_step(&mut w, &a, &mut |t| seen = Some(t.clone()));
+                if let Some(f) = self.fingerprint_after(&fpr, &s, &a) {
                     let t = self.step(&s, a.clone(), self.drop_ignored);
-                    if seen.as_ref() != Some(&t) || w != s {
+                    if f != self.plain_fingerprint(&fpr, &t) {
                         problems.push(format!(
-                            "stepping in place by {} differs from stepping a copy, or is not \
-                             taken back, from {s:?}",
+                            "the fingerprint after {} computed without the step is not the \
+                             successor's, from {s:?}",
                             self.format_action(&a)
                         ));
                     }
                 }
                 let t = self.step(&s, a.clone(), true);
-                if t.digest != self.digest_of(&t) {
+                if t.digest != self.digest_of(&t) || t.rest != self.rest_of(&t) {
                     problems.push(format!(
                         "the digest is out of date after {} (dropping ignored messages) from {s:?}",
                         self.format_action(&a)
@@ -640,7 +586,7 @@ impl<P: Protocol> System<P> {
                 }
             }
             for t in &succ {
-                if t.digest != self.digest_of(t) {
+                if t.digest != self.digest_of(t) || t.rest != self.rest_of(t) {
                     problems.push(format!("the digest of {t:?} is out of date"));
                 }
             }
@@ -817,15 +763,15 @@ impl<P: Protocol> System<P> {
 
     /// Applies a handler's output for process `me`: sends (dropped if addressed to a crashed
     /// process) and deliveries (appended to the delivery log).
-    fn apply(&self, t: &mut SysState<P>, me: Pid, out: Out<P::Msg>, rec: &mut impl Record) {
+    fn apply(&self, t: &mut SysState<P>, me: Pid, out: Out<P::Msg>) {
         for (to, msg) in out.sends {
-            self.send(t, me, to, msg, rec);
+            self.send(t, me, to, msg);
         }
         for (among, k, msg) in out.randoms {
             if among.len() <= k as usize {
                 // No choice to make: every candidate is a target.
                 for to in among.iter() {
-                    self.send(t, me, to, msg.clone(), rec);
+                    self.send(t, me, to, msg.clone());
                 }
             } else {
                 t.pending.push(Pending {
@@ -839,17 +785,15 @@ impl<P: Protocol> System<P> {
         for m in out.delivers {
             let pos = t.hist.log[me as usize].len();
             t.digest = t.digest.wrapping_add(self.log_part(me, pos, m));
-            let at = t.hist.log.push(me, m, !self.keep_order);
-            rec.logged(me, at);
+            t.hist.log.push(me, m, !self.keep_order);
         }
     }
 
-    fn send(&self, t: &mut SysState<P>, me: Pid, to: Pid, msg: P::Msg, rec: &mut impl Record) {
+    fn send(&self, t: &mut SysState<P>, me: Pid, to: Pid, msg: P::Msg) {
         if !t.hist.crashed.contains(to) {
             let copies = u8::from(self.net == NetKind::Dup);
             t.digest = t.digest.wrapping_add(self.msg_part(me, to, &msg, copies));
-            let at = self.net.push(&mut t.net, me, to, msg);
-            rec.sent(at);
+            self.net.push(&mut t.net, me, to, msg);
         }
     }
 
@@ -1113,8 +1057,10 @@ impl<P: Protocol> stateright::Model for System<P> {
                 self.track_causality,
             ),
             digest: 0,
+            rest: 0,
         };
         s.digest = self.digest_of(&s);
+        s.rest = self.rest_of(&s);
         vec![s]
     }
 
@@ -1287,16 +1233,13 @@ impl<P: Protocol> crate::checker::Spec for System<P> {
     fn quiescent(&self, s: &SysState<P>) -> bool {
         System::quiescent(self, s)
     }
-    fn in_place(&self, a: &Action<P::Msg>) -> bool {
-        System::in_place(self, a)
-    }
-    fn visit_in_place(
+    fn successor_fingerprint(
         &self,
-        work: &mut SysState<P>,
+        fpr: &crate::checker::Fingerprinter,
+        s: &SysState<P>,
         a: &Action<P::Msg>,
-        visit: &mut dyn FnMut(&SysState<P>),
-    ) -> bool {
-        self.visit_step(work, a, visit)
+    ) -> Option<u64> {
+        self.fingerprint_after(fpr, s, a)
     }
     fn next_into(
         &self,
@@ -1498,5 +1441,93 @@ impl<P: Protocol> crate::prob::Stochastic for System<P> {
             },
             _ => Chance::Choice,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checker::Fingerprinter;
+    use crate::models::eager_rb::EagerRb;
+    use stateright::Model;
+
+    fn eager_rb(net: NetKind) -> System<EagerRb> {
+        let env = Env {
+            n: 3,
+            f: 1,
+            quota: vec![1, 1, 0],
+        };
+        System::new(EagerRb { dedup: true }, env, net, Detector::Perfect)
+    }
+
+    /// Every state within `depth` steps of the initial one, with its actions.
+    fn reachable(sys: &System<EagerRb>, depth: usize) -> Vec<SysState<EagerRb>> {
+        let mut all = sys.init_states();
+        let mut level = all.clone();
+        for _ in 0..depth {
+            let mut next = Vec::new();
+            for s in &level {
+                let mut acts = Vec::new();
+                sys.actions(s, &mut acts);
+                next.extend(acts.into_iter().map(|a| sys.step(s, a, false)));
+            }
+            all.extend(next.iter().cloned());
+            level = next;
+        }
+        all
+    }
+
+    /// On a bag, deliveries are fingerprinted without being built, and the fingerprint is the
+    /// built successor's; the digest is the one recomputed from scratch.
+    #[test]
+    fn unbuilt_fingerprints_are_the_successors() {
+        let sys = eager_rb(NetKind::Bag);
+        let fpr = Fingerprinter::default();
+        let mut unbuilt = 0;
+        for s in reachable(&sys, 5) {
+            assert_eq!(s.digest, sys.digest_of(&s));
+            assert_eq!(s.rest, sys.rest_of(&s));
+            let mut acts = Vec::new();
+            sys.actions(&s, &mut acts);
+            for a in acts {
+                let built = sys.plain_fingerprint(&fpr, &sys.step(&s, a.clone(), false));
+                if let Some(f) = sys.fingerprint_after(&fpr, &s, &a) {
+                    assert_eq!(f, built, "after {}", sys.format_action(&a));
+                    unbuilt += 1;
+                }
+                if matches!(a, Action::Deliver { .. }) {
+                    assert!(sys.fingerprint_after(&fpr, &s, &a).is_some());
+                }
+            }
+        }
+        assert!(unbuilt > 1000, "{unbuilt}");
+    }
+
+    /// A sum forgets order: FIFO queues are fingerprinted whole, so two networks with the same
+    /// messages in different orders are different states, and deliveries are built.
+    #[test]
+    fn fifo_queues_keep_their_order_in_fingerprints() {
+        let sys = eager_rb(NetKind::Fifo);
+        let fpr = Fingerprinter::default();
+        let init = sys.init_states().remove(0);
+        let m = |origin| MsgId { origin, seq: 0 };
+        let mut ab = init.clone();
+        let mut ba = init.clone();
+        for (t, first, second) in [(&mut ab, 0, 1), (&mut ba, 1, 0)] {
+            for origin in [first, second] {
+                sys.send(t, 2, 0, crate::models::Data(m(origin)));
+            }
+            t.rest = sys.rest_of(t);
+        }
+        assert_eq!(ab.digest, ba.digest);
+        assert_ne!(
+            sys.plain_fingerprint(&fpr, &ab),
+            sys.plain_fingerprint(&fpr, &ba)
+        );
+        let mut acts = Vec::new();
+        sys.actions(&ab, &mut acts);
+        assert!(acts
+            .iter()
+            .all(|a| sys.fingerprint_after(&fpr, &ab, a).is_none()));
     }
 }
