@@ -708,7 +708,7 @@ impl<'a, M: Spec> Search<'a, M> {
                 if self.timed_out() {
                     return;
                 }
-                if self.opts.threads <= 1 || self.parents.is_some() {
+                if self.opts.threads <= 1 {
                     // One worker: successors go into the visited set as they are generated
                     // (most are duplicates of states of the same level, dropped on the spot).
                     for (s, f) in batch {
@@ -736,13 +736,20 @@ impl<'a, M: Spec> Search<'a, M> {
                     (self.m, &self.slots, &self.fpr, &self.decided, &self.visited);
                 // Each worker expands a run of the batch into one vector of successors: no
                 // allocation per state, and none freed on another thread.
+                // A worker also drops the successors it already kept in this batch (BFS
+                // duplicates are mostly of states of the same level): only the first of each
+                // is built, which is the one in-order insertion keeps.
                 let chunks = par_chunks(batch, self.opts.threads, |states| {
                     let mut out = Vec::new();
                     let mut scratch = Scratch::default();
+                    let mut kept = FpSet::default();
                     let rs: Vec<_> = states
                         .iter()
                         .map(|(s, _)| {
-                            let admit = Unvisited(visited);
+                            let admit = Unvisited {
+                                visited,
+                                kept: &mut kept,
+                            };
                             let cx = Cx { m, slots, fpr };
                             expand_one(cx, decided, s, expand, admit, &mut out, &mut scratch)
                         })
@@ -825,6 +832,17 @@ impl<'a, M: Spec> Search<'a, M> {
             .take(kept)
             .collect();
         let new = self.visited.insert_many(&fps, self.opts.threads);
+        if let Some(parents) = self.parents.as_mut() {
+            // Each new successor's parent: the states in order, each with its kept successors.
+            let mut child = fps.iter().zip(&new);
+            for (r, (_, pf)) in results.iter().take(cut).zip(batch) {
+                for (f, is_new) in child.by_ref().take(r.succs) {
+                    if *is_new {
+                        parents.insert(*f, *pf);
+                    }
+                }
+            }
+        }
         let succs = chunks.into_iter().flat_map(|(_, out)| out).take(kept);
         next.extend(succs.zip(new).filter_map(|(x, is_new)| is_new.then_some(x)));
         cut == batch.len()
@@ -1373,15 +1391,19 @@ impl Admit for KeepAll {
     }
 }
 
-/// Keeps the successors not yet visited (BFS workers; the caller inserts them in order).
-struct Unvisited<'a>(&'a FpSet);
+/// Keeps the successors neither visited nor kept already by this worker (BFS workers; the
+/// caller inserts them in order).
+struct Unvisited<'a> {
+    visited: &'a FpSet,
+    kept: &'a mut FpSet,
+}
 
 impl Admit for Unvisited<'_> {
     fn prefetch(&self, f: u64) {
-        self.0.prefetch(f);
+        self.visited.prefetch(f);
     }
     fn admit(&mut self, f: u64) -> bool {
-        !self.0.contains(f)
+        !self.visited.contains(f) && self.kept.insert(f)
     }
 }
 
@@ -1646,6 +1668,34 @@ mod tests {
             rounds_same_as_stateright(&majority_consensus::ENTRY, 3, 1),
             624
         );
+    }
+
+    /// BFS paths do not depend on the thread count, including those rebuilt by the second
+    /// run with parent links (witnesses), which takes the parallel path too.
+    #[test]
+    fn bfs_paths_do_not_depend_on_threads() {
+        let (sys, _) = majority_ack_urb::ENTRY
+            .system(&spec(4, 1, &[]))
+            .expect("valid");
+        let paths = |threads| -> Vec<(Status, Option<Vec<usize>>)> {
+            let out = check(
+                &sys,
+                &Options {
+                    threads,
+                    ..Options::default()
+                },
+            );
+            assert_eq!(out.unique_states, 153_479);
+            out.findings
+                .iter()
+                .map(|f| (f.status, f.path.as_ref().map(|p| p.indices.clone())))
+                .collect()
+        };
+        let one = paths(1);
+        assert!(one
+            .iter()
+            .any(|(st, p)| *st == Status::Witnessed && p.is_some()));
+        assert_eq!(one, paths(2));
     }
 
     #[test]
