@@ -84,11 +84,18 @@ impl Segment {
     fn grow(&mut self) {
         let cap = (self.slots.len() * 3 / 2).max(MIN_CAP);
         let old = std::mem::replace(self, Segment::new(cap));
+        // The fingerprints are distinct and the new table has room: each goes to the first
+        // free slot from its home, with no comparison and no growth check.
         for fp in old.slots {
             if fp != 0 {
-                self.insert(fp);
+                let mut i = Self::home(fp, cap);
+                while self.slots[i] != 0 {
+                    i = if i + 1 == cap { 0 } else { i + 1 };
+                }
+                self.slots[i] = fp;
             }
         }
+        self.len = old.len;
     }
 }
 
