@@ -326,6 +326,18 @@ impl<P: Protocol> System<P> {
         Self::combine(fpr, s.digest, s.rest)
     }
 
+    /// What the digest gains when `e` is taken for a delivery: its term goes, and with
+    /// `keep_copy` (duplicating network) the term of the copy left in flight comes.
+    fn take_delta(&self, e: &Envelope<P::Msg>, keep_copy: bool) -> u64 {
+        let gone = self.msg_part(e.src, e.dst, &e.msg, e.copies);
+        let left = if keep_copy {
+            self.msg_part(e.src, e.dst, &e.msg, e.copies - 1)
+        } else {
+            0
+        };
+        left.wrapping_sub(gone)
+    }
+
     /// Removes the in-flight message at `i`.
     fn unsend(&self, t: &mut SysState<P>, i: usize) {
         let e = t.net.remove(i);
@@ -387,12 +399,8 @@ impl<P: Protocol> System<P> {
                 msg,
                 keep_copy,
             } => {
-                let e = s.net.get(*idx as usize)?;
-                digest = digest.wrapping_sub(self.msg_part(e.src, e.dst, &e.msg, e.copies));
-                if *keep_copy {
-                    let left = self.msg_part(e.src, e.dst, &e.msg, e.copies - 1);
-                    digest = digest.wrapping_add(left);
-                }
+                digest =
+                    digest.wrapping_add(self.take_delta(s.net.get(*idx as usize)?, *keep_copy));
                 let old = &s.procs[*dst as usize];
                 let mut st = old.clone();
                 self.proto
@@ -465,14 +473,11 @@ impl<P: Protocol> System<P> {
                 keep_copy,
             } => {
                 let i = idx as usize;
+                t.digest = t.digest.wrapping_add(self.take_delta(&t.net[i], keep_copy));
                 if keep_copy {
-                    let e = &mut t.net[i];
-                    let before = self.msg_part(e.src, e.dst, &e.msg, e.copies);
-                    e.copies -= 1;
-                    let after = self.msg_part(e.src, e.dst, &e.msg, e.copies);
-                    t.digest = t.digest.wrapping_add(after).wrapping_sub(before);
+                    t.net[i].copies -= 1;
                 } else {
-                    self.unsend(t, i);
+                    t.net.remove(i);
                 }
                 self.handle(t, dst, |proto, env, st, out| {
                     proto.on_receive(env, dst, st, src, &msg, out)
