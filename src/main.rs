@@ -1,7 +1,4 @@
-//! The `broadcheck` command. Flags and subcommands live in [`cli`]; this only maps the outcome
-//! to an exit code.
-
-mod cli;
+//! The `broadcheck` command: the library's CLI with the built-in models.
 
 /// mimalloc: the search allocates and frees many small states; glibc's allocator spent a third
 /// of the checker's time on them.
@@ -9,5 +6,5 @@ mod cli;
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    std::process::exit(cli::main());
+    std::process::exit(broadcheck::app::cli::main());
 }

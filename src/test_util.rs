@@ -1,10 +1,10 @@
 //! Helpers for the unit tests next to each model.
 
-use crate::checker::Options;
-use crate::params::RunSpec;
-use crate::prob::{ProbOptions, Probability};
-use crate::registry;
-use crate::report::{PropReport, Report};
+use crate::app::registry;
+use crate::app::report::{PropReport, Report};
+use crate::engine::checker::Options;
+use crate::engine::prob::{ProbOptions, Probability};
+use crate::models::params::RunSpec;
 
 /// Checks `model` exhaustively (BFS, one thread) and returns the report; panics on input errors.
 pub fn run(model: &str, n: u32, f: u32, params: &[(&str, &str)], props: &[&str]) -> Report {

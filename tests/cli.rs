@@ -983,10 +983,10 @@ fn spin_finds_the_same_states_as_broadcheck() {
         return;
     }
     // The bench's own SPIN driver: spin -a, cc -O2 -DSAFETY, ./pan -E on the Promela model.
-    let spin = broadcheck::bench::run_one(
+    let spin = broadcheck::app::bench::run_one(
         false,
         "eager-rb",
-        broadcheck::bench::Engine::Spin,
+        broadcheck::app::bench::Engine::Spin,
         Default::default(),
         1,
         std::time::Duration::from_secs(120),

@@ -1,48 +1,46 @@
-//! One file per algorithm. Each opens with its source and marks every handler with the
-//! pseudo-code event it implements.
+//! The built-in models, one file per algorithm, grouped by family. Each opens with its source
+//! and marks every handler with the pseudo-code event it implements.
 
-pub mod all_ack_urb;
-pub mod anti_entropy;
-pub mod beb;
-pub mod causal_no_waiting;
-pub mod causal_waiting;
-pub mod delivery;
-pub mod eager_gossip;
-pub mod eager_rb;
-pub mod fifo;
-pub mod fifo_total_order;
-pub mod flood;
-pub mod heartbeat_fd;
-pub mod isis_total_order;
-pub mod lazy_push_gossip;
-pub mod lazy_rb;
+pub mod agreement;
+pub mod broadcast;
+pub mod gossip;
 pub mod links;
-pub mod majority_ack_urb;
-pub mod majority_consensus;
-pub mod om;
-pub mod pull_gossip;
-pub mod random_walk;
-pub mod sequencer_total_order;
-pub mod sm;
-pub mod sync_fail_stop_rb;
-pub mod unanimous_consensus;
+pub mod order;
+pub mod params;
 
-use crate::protocol::MsgId;
-use std::fmt;
+use crate::app::registry::ModelEntry;
 
-/// The `[DATA, s, m]` message that the reliable broadcasts of CGR ch. 3 relay. The origin `s`
-/// is part of the message id.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Data(pub MsgId);
-
-impl crate::reduce::Rename for Data {
-    fn rename(&self, p: &crate::reduce::Perm) -> Data {
-        Data(self.0.rename(p))
-    }
-}
-
-impl fmt::Debug for Data {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "[DATA {}]", self.0)
-    }
+/// Every model, in `list` order.
+pub fn all() -> Vec<&'static dyn ModelEntry> {
+    vec![
+        &broadcast::beb::ENTRY,
+        &broadcast::eager_rb::ENTRY,
+        &broadcast::lazy_rb::ENTRY,
+        &broadcast::all_ack_urb::ENTRY,
+        &broadcast::majority_ack_urb::ENTRY,
+        &broadcast::sync_fail_stop_rb::ENTRY,
+        &order::fifo::ENTRY,
+        &order::causal_no_waiting::ENTRY,
+        &order::causal_waiting::ENTRY,
+        &order::sequencer_total_order::ENTRY,
+        &order::isis_total_order::ENTRY,
+        &order::fifo_total_order::ENTRY,
+        &agreement::om::ENTRY,
+        &agreement::sm::ENTRY,
+        &agreement::majority_consensus::ENTRY,
+        &agreement::unanimous_consensus::ENTRY,
+        &links::point_to_point::FAIR_LOSS,
+        &links::point_to_point::STUBBORN,
+        &links::point_to_point::PERFECT,
+        &links::delivery::AT_MOST_ONCE,
+        &links::delivery::AT_LEAST_ONCE,
+        &links::delivery::EXACTLY_ONCE,
+        &links::heartbeat_fd::ENTRY,
+        &gossip::eager_gossip::ENTRY,
+        &gossip::flood::ENTRY,
+        &gossip::random_walk::ENTRY,
+        &gossip::lazy_push_gossip::ENTRY,
+        &gossip::pull_gossip::ENTRY,
+        &gossip::anti_entropy::ENTRY,
+    ]
 }

@@ -1,0 +1,183 @@
+//! `broadcheck explore`: stateright's web Explorer on a model.
+//!
+//! stateright's Explorer has traps, handled here:
+//! - It serves `./ui/*` from the working directory when such files exist, in place of its own
+//!   UI. The server runs from a fresh, empty directory.
+//! - Its responses carry no `Content-Type`. The user-facing port is a small loopback proxy that
+//!   forwards each request to stateright's server (on a private loopback port) and adds the
+//!   right content type (HTML, JavaScript, CSS, JSON).
+//! - Nothing is checked until "Run to completion" is pressed. `explore` starts it once the
+//!   server is up, so `/.status` fills in on its own; the Explorer's path view works as always.
+//! - Its on-demand checker ignores depth limits. `explore` takes none, so nothing is silently
+//!   dropped; bounded checks belong to `broadcheck check`.
+//! - It panics when the port is taken. Binding happens here first, so a taken port is an
+//!   input error.
+
+use crate::engine::checker::Spec;
+use crate::error::{Error, Result};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::time::Duration;
+
+/// Serves the Explorer on `addr` until the process is killed. `ready` gets the URL.
+pub fn serve<M>(model: M, addr: SocketAddr, ready: &dyn Fn(&str)) -> Result<()>
+where
+    M: Spec + Send + 'static,
+    M::State: PartialEq,
+    M::Action: PartialEq,
+{
+    let front =
+        TcpListener::bind(addr).map_err(|e| Error::Io(format!("cannot listen on {addr}: {e}")))?;
+    let back = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| Error::Io(format!("cannot find a free loopback port: {e}")))?;
+    let dir = std::env::temp_dir().join(format!("broadcheck-explorer-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| std::env::set_current_dir(&dir))
+        .map_err(|e| Error::Io(format!("cannot prepare {}: {e}", dir.display())))?;
+    std::thread::spawn(move || {
+        stateright::Model::checker(model).serve(back);
+    });
+    let mut up = false;
+    for _ in 0..200 {
+        if TcpStream::connect(back).is_ok() {
+            up = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    if !up {
+        return Err(Error::Io("the Explorer's server did not start".into()));
+    }
+    // Start checking at once (the Explorer would otherwise wait for the button).
+    let _ = forward(back, b"POST /.runtocompletion HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    ready(&format!("http://{addr}/"));
+    for conn in front.incoming().flatten() {
+        std::thread::spawn(move || {
+            let _ = proxy(conn, back);
+        });
+    }
+    Ok(())
+}
+
+/// The content type stateright forgot, from the request path.
+fn content_type(path: &str) -> &'static str {
+    let path = path.split('?').next().unwrap_or(path);
+    if path == "/" || path.ends_with(".htm") || path.ends_with(".html") {
+        "text/html; charset=utf-8"
+    } else if path.ends_with(".js") {
+        "application/javascript; charset=utf-8"
+    } else if path.ends_with(".css") {
+        "text/css; charset=utf-8"
+    } else if path.starts_with("/.") {
+        "application/json"
+    } else {
+        "text/plain; charset=utf-8"
+    }
+}
+
+/// Reads one HTTP request (head and body) from `s`.
+fn read_request(s: &mut TcpStream) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = s.read(&mut chunk)?;
+        if n == 0 {
+            return Ok(buf);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            while buf.len() < end + 4 + len {
+                let n = s.read(&mut chunk)?;
+                if n == 0 {
+                    break;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            return Ok(buf);
+        }
+    }
+}
+
+/// Sends a raw request to the backend and returns its whole response.
+fn forward(back: SocketAddr, request: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut b = TcpStream::connect(back)?;
+    b.set_read_timeout(Some(Duration::from_secs(60)))?;
+    b.write_all(request)?;
+    let mut resp = Vec::new();
+    b.read_to_end(&mut resp)?;
+    Ok(resp)
+}
+
+/// Forwards one request, adding `Connection: close` and the missing content type.
+fn proxy(mut client: TcpStream, back: SocketAddr) -> std::io::Result<()> {
+    let req = read_request(&mut client)?;
+    let Some(end) = req.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return Ok(());
+    };
+    let head = String::from_utf8_lossy(&req[..end]).to_string();
+    let path = head
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap_or("/")
+        .to_string();
+    let mut out = String::new();
+    for (i, line) in head.lines().enumerate() {
+        let lower = line.to_ascii_lowercase();
+        if i > 0 && lower.starts_with("connection:") {
+            continue;
+        }
+        out += line;
+        out += "\r\n";
+    }
+    out += "Connection: close\r\n\r\n";
+    let mut request = out.into_bytes();
+    request.extend_from_slice(&req[end + 4..]);
+    let resp = forward(back, &request)?;
+    let split = resp
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(resp.len());
+    let rhead = String::from_utf8_lossy(&resp[..split]).to_string();
+    let has_type = rhead
+        .lines()
+        .any(|l| l.to_ascii_lowercase().starts_with("content-type:"));
+    let mut lines = rhead.lines();
+    let mut fixed = String::from(lines.next().unwrap_or("HTTP/1.1 502 Bad Gateway"));
+    fixed += "\r\n";
+    if !has_type {
+        fixed += &format!("Content-Type: {}\r\n", content_type(&path));
+    }
+    for l in lines {
+        fixed += l;
+        fixed += "\r\n";
+    }
+    fixed += "\r\n";
+    client.write_all(fixed.as_bytes())?;
+    client.write_all(resp.get(split + 4..).unwrap_or_default())?;
+    client.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_type;
+
+    #[test]
+    fn content_types() {
+        assert_eq!(content_type("/"), "text/html; charset=utf-8");
+        assert_eq!(
+            content_type("/app.js"),
+            "application/javascript; charset=utf-8"
+        );
+        assert_eq!(content_type("/app.css"), "text/css; charset=utf-8");
+        assert_eq!(content_type("/.status"), "application/json");
+        assert_eq!(content_type("/.states/0/1"), "application/json");
+    }
+}

@@ -1,0 +1,333 @@
+//! Check reports: built once from a search [`Outcome`], printed as text for people or as JSON
+//! for machines (`--format json`).
+
+use crate::engine::checker::{Finding, Outcome, Spec, Status};
+use crate::props::Kind;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// One step of a counterexample.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct TraceStep {
+    pub step: usize,
+    pub action: String,
+    pub effects: Vec<String>,
+}
+
+/// The verdict on one property.
+#[derive(Clone, Debug, Serialize)]
+pub struct PropReport {
+    #[serde(skip)]
+    pub meta: &'static crate::props::PropMeta,
+    pub name: String,
+    pub id: String,
+    pub kind: &'static str,
+    pub status: Status,
+    /// Whether the algorithm claims this property (in its tolerance range).
+    pub claimed: bool,
+    pub definition: String,
+    /// Why the property fails at the end of the trace.
+    pub why: Option<String>,
+    /// Facts about the trace's initial state (who is faulty, the inputs).
+    pub start: Vec<String>,
+    /// Counterexample (violated) or example (witnessed).
+    pub trace: Vec<TraceStep>,
+    /// Closing facts about the trace's last state: lost messages, delivery logs.
+    pub end: Vec<String>,
+    /// Replay handle of the trace (`broadcheck replay … HANDLE`).
+    pub handle: Option<String>,
+    /// Explorer URL path of the trace's last state (append to the Explorer's address).
+    pub explorer_path: Option<String>,
+}
+
+/// A check report. The JSON field names are a contract (see README).
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub model: String,
+    pub title: String,
+    pub source: String,
+    pub params: BTreeMap<String, String>,
+    pub fault_model: String,
+    pub tolerance: String,
+    pub within_tolerance: bool,
+    pub strategy: String,
+    pub threads: usize,
+    pub exhaustive: bool,
+    /// The bound that cut the search (`depth limit 5`, `timeout of 10 s`, …).
+    pub bound: Option<String>,
+    /// The search stopped once every property was decided.
+    pub stopped_early: bool,
+    pub unique_states: usize,
+    pub states: usize,
+    pub max_depth: usize,
+    pub seconds: f64,
+    pub quiescent_states: usize,
+    /// Which liveness method was used, under which assumptions.
+    pub liveness_method: String,
+    /// The reductions asked for (`por`, `symmetry`).
+    pub reduce: Vec<String>,
+    /// What each reduction did in this run.
+    pub reductions: Vec<String>,
+    pub properties: Vec<PropReport>,
+}
+
+/// What the caller knows about the run besides the search outcome.
+pub struct RunInfo<'a> {
+    pub model: &'a str,
+    pub title: &'a str,
+    pub source: &'a str,
+    pub params: BTreeMap<String, String>,
+    pub fault_model: &'a str,
+    pub tolerance: &'a str,
+    pub within_tolerance: bool,
+    pub claims: &'a [&'static crate::props::PropMeta],
+    pub strategy: &'a str,
+    pub threads: usize,
+}
+
+impl Report {
+    pub fn new<M: Spec>(m: &M, info: RunInfo<'_>, out: &Outcome<M>) -> Report {
+        let properties = out
+            .findings
+            .iter()
+            .map(|f| prop_report(m, f, info.claims))
+            .collect();
+        Report {
+            model: info.model.to_string(),
+            title: info.title.to_string(),
+            source: info.source.to_string(),
+            params: info.params,
+            fault_model: info.fault_model.to_string(),
+            tolerance: info.tolerance.to_string(),
+            within_tolerance: info.within_tolerance,
+            strategy: info.strategy.to_string(),
+            threads: info.threads,
+            exhaustive: out.exhaustive(),
+            bound: out.bound.clone(),
+            stopped_early: out.stopped_early,
+            unique_states: out.unique_states,
+            states: out.states,
+            max_depth: out.max_depth,
+            seconds: out.elapsed.as_secs_f64(),
+            quiescent_states: out.quiescent_states,
+            liveness_method: m.liveness_method().to_string(),
+            reduce: m.reduce().names().iter().map(|s| s.to_string()).collect(),
+            reductions: m.reductions(),
+            properties,
+        }
+    }
+
+    /// Every safety and liveness property holds and every witness was found.
+    pub fn all_hold(&self) -> bool {
+        self.properties
+            .iter()
+            .all(|p| matches!(p.status, Status::Holds | Status::Witnessed))
+    }
+
+    /// The arguments that select this run's model and parameters (for replay and explore).
+    pub fn command_args(&self) -> String {
+        let mut a = self.model.clone();
+        for k in ["n", "f"] {
+            if let Some(v) = self.params.get(k) {
+                a += &format!(" --{k} {v}");
+            }
+        }
+        for (k, v) in self.params.iter().filter(|(k, _)| *k != "n" && *k != "f") {
+            a += &format!(" -p {k}={v}");
+        }
+        if !self.reduce.is_empty() {
+            a += &format!(" --reduce {}", self.reduce.join(","));
+        }
+        a
+    }
+
+    /// The human-readable report.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        // n and f first, then the model's parameters.
+        let mut params: Vec<String> = ["n", "f"]
+            .iter()
+            .filter_map(|k| self.params.get(*k).map(|v| format!("{k}={v}")))
+            .collect();
+        params.extend(
+            self.params
+                .iter()
+                .filter(|(k, _)| *k != "n" && *k != "f")
+                .map(|(k, v)| format!("{k}={v}")),
+        );
+        let _ = writeln!(
+            s,
+            "model    {} — {} ({})",
+            self.model, self.title, self.source
+        );
+        let _ = writeln!(s, "params   {}", params.join(" "));
+        let tol = if self.within_tolerance {
+            "within"
+        } else {
+            "OUTSIDE"
+        };
+        let _ = writeln!(
+            s,
+            "faults   f={} injected ({}): {tol} what the algorithm tolerates ({})",
+            self.params.get("f").map_or("0", String::as_str),
+            self.fault_model,
+            self.tolerance
+        );
+        let scope = if self.exhaustive {
+            "exhaustive".to_string()
+        } else if let Some(b) = &self.bound {
+            format!("BOUNDED by {b}: verdicts without a counterexample are unknown")
+        } else {
+            "stopped early: every property decided".to_string()
+        };
+        let _ = writeln!(
+            s,
+            "search   {}, {scope}; {} unique states ({} generated), max depth {}, {:.2} s",
+            self.strategy, self.unique_states, self.states, self.max_depth, self.seconds
+        );
+        for r in &self.reductions {
+            let _ = writeln!(s, "reduce   {r}");
+        }
+        if self
+            .properties
+            .iter()
+            .any(|p| p.kind == Kind::Liveness.name())
+        {
+            if self.liveness_method.starts_with("terminal-state") {
+                let _ = writeln!(
+                    s,
+                    "liveness {} ({} quiescent states)",
+                    self.liveness_method, self.quiescent_states
+                );
+            } else {
+                let _ = writeln!(s, "liveness {}", self.liveness_method);
+            }
+        }
+        let _ = writeln!(s);
+        let width = self
+            .properties
+            .iter()
+            .map(|p| p.name.chars().count())
+            .max()
+            .unwrap_or(0);
+        for p in &self.properties {
+            let claim = if p.claimed || p.kind == Kind::Reachability.name() {
+                ""
+            } else {
+                "  (not claimed by this algorithm)"
+            };
+            let pad = width.saturating_sub(p.name.chars().count());
+            let _ = writeln!(
+                s,
+                "  {}{}  {:<12}  {}{claim}",
+                p.name,
+                " ".repeat(pad),
+                p.kind,
+                p.status.name().to_uppercase()
+            );
+        }
+        for p in &self.properties {
+            let vacuous = p.kind == Kind::Reachability.name() && p.status == Status::Unreachable;
+            if vacuous {
+                let _ = writeln!(
+                    s,
+                    "\nnote: {} is unreachable: no quiescent state makes its property non-trivial, so that property holds vacuously",
+                    p.name
+                );
+            }
+            if p.status != Status::Violated {
+                continue;
+            }
+            let _ = writeln!(
+                s,
+                "\nCounterexample to {} ({} steps):",
+                p.name,
+                p.trace.len()
+            );
+            let _ = writeln!(s, "  definition: {}", p.definition);
+            for l in &p.start {
+                let _ = writeln!(s, "  {l}");
+            }
+            render_trace(&mut s, &p.trace, &p.end);
+            if let Some(why) = &p.why {
+                let fair_cycle = self.liveness_method.starts_with("fair-cycle");
+                let when = if p.kind == Kind::Liveness.name() && fair_cycle {
+                    ""
+                } else if p.kind == Kind::Liveness.name() {
+                    "in this quiescent state (no obligatory step is left: the run may end here), "
+                } else {
+                    ""
+                };
+                let _ = writeln!(s, "  => {} VIOLATED: {when}{why}", p.name);
+            }
+            if let (Some(h), Some(url)) = (&p.handle, &p.explorer_path) {
+                let args = self.command_args();
+                let _ = writeln!(s, "  replay:   broadcheck replay {args} -P {} {h}", p.id);
+                let _ = writeln!(
+                    s,
+                    "  explore:  broadcheck explore {args} --trace {h}   (opens http://127.0.0.1:3000/{url})"
+                );
+            }
+        }
+        s
+    }
+}
+
+fn render_trace(s: &mut String, trace: &[TraceStep], end: &[String]) {
+    let w = trace.len().to_string().len();
+    for t in trace {
+        let _ = writeln!(s, "  {:>w$}. {}", t.step, t.action);
+        for e in &t.effects {
+            let _ = writeln!(s, "  {:>w$}    → {e}", "");
+        }
+    }
+    for e in end {
+        let _ = writeln!(s, "  {e}");
+    }
+}
+
+fn prop_report<M: Spec>(
+    m: &M,
+    f: &Finding<M>,
+    claims: &[&'static crate::props::PropMeta],
+) -> PropReport {
+    let mut trace = Vec::new();
+    let mut end = Vec::new();
+    let mut start = Vec::new();
+    let mut handle = None;
+    let mut explorer_path = None;
+    if let Some(path) = &f.path {
+        handle = Some(path.handle());
+        explorer_path = Some(path.explorer_path());
+        start = m.render_init(&path.init);
+        let mut prev = &path.init;
+        for (i, (a, next)) in path.steps.iter().enumerate() {
+            let st = m.render_step(prev, a, next);
+            trace.push(TraceStep {
+                step: i + 1,
+                action: st.action,
+                effects: st.effects,
+            });
+            prev = next;
+        }
+        if f.status == Status::Violated {
+            end = m.render_end(path.last());
+        }
+    }
+    PropReport {
+        meta: f.meta,
+        name: f.name().to_string(),
+        id: f.meta.id.to_string(),
+        kind: f.kind.name(),
+        status: f.status,
+        claimed: claims.iter().any(|c| c.id == f.meta.id),
+        definition: f.meta.about.to_string(),
+        why: f.why.clone(),
+        start,
+        trace,
+        end,
+        handle,
+        explorer_path,
+    }
+}

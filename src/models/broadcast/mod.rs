@@ -1,0 +1,8 @@
+//! Reliable broadcast (CGR ch. 3; seed notes 000, 001).
+
+pub mod all_ack_urb;
+pub mod beb;
+pub mod eager_rb;
+pub mod lazy_rb;
+pub mod majority_ack_urb;
+pub mod sync_fail_stop_rb;

@@ -1,0 +1,876 @@
+//! The property catalogue: every property is defined once here, by textbook ID and short name,
+//! and shared by the models, the model files, and the reports.
+//!
+//! Broadcast properties are predicates over the ghost [`History`] only, so *any* broadcast model
+//! can be checked against *any* of them, not just the ones its algorithm claims: that is how a
+//! user sees that Best-Effort Broadcast is not reliable.
+//!
+//! # Kinds and how they are checked
+//! - **Safety** (`always`): must hold in every reachable state.
+//! - **Liveness**: "eventually every correct process …". Checked at *quiescent* states: states
+//!   where no obligatory step is left (every message between correct processes delivered, every
+//!   correct broadcaster done, every crash reported by a complete detector). This is the
+//!   *terminal-state* method; it is sound and complete here because one-shot broadcast over a
+//!   reliable network has an acyclic state graph, so every fair run ends in a quiescent state, and
+//!   every quiescent state ends some fair run whose correct processes are the ones not crashed.
+//! - **Reachability** (`sometimes`): each liveness property comes with a *witness*, a quiescent
+//!   state in which its premise is non-trivial and its conclusion holds. An unreachable witness
+//!   means the liveness verdict is vacuous, and the report says so.
+
+use crate::error::{Error, Result};
+use crate::runtime::bits::MSet;
+use crate::runtime::bits::PSet;
+use crate::runtime::history::History;
+use crate::runtime::protocol::{MsgId, Pid, Protocol};
+use crate::runtime::rounds::{RState, RoundProtocol, Rounds};
+use crate::runtime::system::System;
+use stateright::Model;
+
+/// How a property is judged.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Safety,
+    Liveness,
+    Reachability,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Safety => "safety",
+            Kind::Liveness => "liveness",
+            Kind::Reachability => "reachability",
+        }
+    }
+}
+
+/// The identity of a property: textbook ID, short name, definition.
+#[derive(Debug, PartialEq, Eq)]
+pub struct PropMeta {
+    /// Canonical textbook ID, e.g. `RB4`.
+    pub id: &'static str,
+    /// Other IDs under which textbooks state the same predicate (e.g. `BEB2` for `RB2`).
+    pub aliases: &'static [&'static str],
+    /// Display name: ID(s) then short name, e.g. `RB4 agreement`.
+    pub name: &'static str,
+    /// Name of the witness of a liveness property (`… (witness)`), empty otherwise.
+    pub witness: &'static str,
+    pub kind: Kind,
+    /// The textbook definition, one sentence.
+    pub about: &'static str,
+    /// Only meaningful on models with a failure detector.
+    pub needs_detector: bool,
+}
+
+impl PropMeta {
+    /// Whether a user-given name designates this property: its ID, an alias, its display name or
+    /// its short name after the ID, case-insensitively.
+    pub fn matches(&self, name: &str) -> bool {
+        let name = name.trim();
+        let eq = |s: &str| s.eq_ignore_ascii_case(name);
+        eq(self.id)
+            || self.aliases.iter().any(|a| eq(a))
+            || eq(self.name)
+            || self
+                .name
+                .split_once(' ')
+                .is_some_and(|(_, short)| eq(short))
+    }
+
+    /// Whether a user-given name designates this property's witness (`RB4 witness`,
+    /// `RB4 agreement (witness)`).
+    pub fn matches_witness(&self, name: &str) -> bool {
+        !self.witness.is_empty() && is_witness_key(name) && self.matches(strip_witness(name))
+    }
+}
+
+/// `"RB4 witness"` and `"RB4 agreement (witness)"` → the property's name; other names unchanged.
+pub fn strip_witness(name: &str) -> &str {
+    let t = name.trim();
+    let u = t.strip_suffix(')').unwrap_or(t);
+    match u.strip_suffix("witness") {
+        Some(base) => base.trim_end().trim_end_matches('(').trim_end(),
+        None => t,
+    }
+}
+
+/// Whether a name designates a witness.
+pub fn is_witness_key(name: &str) -> bool {
+    strip_witness(name) != name.trim()
+}
+
+pub const BEB1: PropMeta = PropMeta {
+    id: "BEB1",
+    aliases: &[],
+    name: "BEB1 validity",
+    witness: "BEB1 validity (witness)",
+    kind: Kind::Liveness,
+    about: "If a correct process broadcasts m, then every correct process eventually delivers m.",
+    needs_detector: false,
+};
+pub const RB1: PropMeta = PropMeta {
+    id: "RB1",
+    aliases: &["URB1"],
+    name: "RB1 validity",
+    witness: "RB1 validity (witness)",
+    kind: Kind::Liveness,
+    about: "If a correct process p broadcasts m, then p eventually delivers m.",
+    needs_detector: false,
+};
+pub const RB2: PropMeta = PropMeta {
+    id: "RB2",
+    aliases: &["BEB2", "URB2"],
+    name: "BEB2/RB2 no duplication",
+    witness: "",
+    kind: Kind::Safety,
+    about: "No message is delivered more than once.",
+    needs_detector: false,
+};
+pub const RB3: PropMeta = PropMeta {
+    id: "RB3",
+    aliases: &["BEB3", "URB3"],
+    name: "BEB3/RB3 no creation",
+    witness: "",
+    kind: Kind::Safety,
+    about: "If a process delivers m with sender s, then m was previously broadcast by s.",
+    needs_detector: false,
+};
+pub const RB4: PropMeta = PropMeta {
+    id: "RB4",
+    aliases: &[],
+    name: "RB4 agreement",
+    witness: "RB4 agreement (witness)",
+    kind: Kind::Liveness,
+    about: "If a message m is delivered by some correct process, then m is eventually delivered by every correct process.",
+    needs_detector: false,
+};
+pub const URB4: PropMeta = PropMeta {
+    id: "URB4",
+    aliases: &[],
+    name: "URB4 uniform agreement",
+    witness: "URB4 uniform agreement (witness)",
+    kind: Kind::Liveness,
+    about: "If a message m is delivered by some process (correct or faulty), then m is eventually delivered by every correct process.",
+    needs_detector: false,
+};
+pub const PFD1: PropMeta = PropMeta {
+    id: "PFD1",
+    aliases: &[],
+    name: "PFD1 strong completeness",
+    witness: "PFD1 strong completeness (witness)",
+    kind: Kind::Liveness,
+    about:
+        "Eventually, every process that crashes is permanently detected by every correct process.",
+    needs_detector: true,
+};
+pub const PFD2: PropMeta = PropMeta {
+    id: "PFD2",
+    aliases: &[],
+    name: "PFD2 strong accuracy",
+    witness: "",
+    kind: Kind::Safety,
+    about: "If a process p is detected by any process, then p has crashed.",
+    needs_detector: true,
+};
+
+pub const FRB5: PropMeta = PropMeta {
+    id: "FRB5",
+    aliases: &[],
+    name: "FRB5 FIFO delivery",
+    witness: "",
+    kind: Kind::Safety,
+    about: "If some process broadcasts m1 before it broadcasts m2, then no process delivers m2 unless it has already delivered m1.",
+    needs_detector: false,
+};
+pub const CRB5: PropMeta = PropMeta {
+    id: "CRB5",
+    aliases: &[],
+    name: "CRB5 causal delivery",
+    witness: "",
+    kind: Kind::Safety,
+    about: "For any message m1 that potentially caused m2 (m1 → m2), no process delivers m2 unless it has already delivered m1.",
+    needs_detector: false,
+};
+pub const TOB5: PropMeta = PropMeta {
+    id: "TOB5",
+    aliases: &[],
+    name: "TOB5 total order",
+    witness: "",
+    kind: Kind::Safety,
+    about: "If two processes both deliver m1 and m2, they deliver them in the same order (checked on every process, crashed ones included: the uniform version).",
+    needs_detector: false,
+};
+pub const FTOB5: PropMeta = PropMeta {
+    id: "FTOB5",
+    aliases: &["FIFO-TOB"],
+    name: "FTOB5 FIFO-total order",
+    witness: "",
+    kind: Kind::Safety,
+    about: "FRB5 FIFO delivery and TOB5 total order together.",
+    needs_detector: false,
+};
+
+/// Every property of the broadcast catalogue, in report order.
+pub const PRB1: PropMeta = PropMeta {
+    id: "PRB1",
+    aliases: &[],
+    name: "PRB1 validity",
+    witness: "PRB1 validity (witness)",
+    kind: Kind::Liveness,
+    about: "If a correct process p broadcasts m, then p eventually delivers m (probabilistic reliable broadcast, seed 001).",
+    needs_detector: false,
+};
+pub const PRB2: PropMeta = PropMeta {
+    id: "PRB2",
+    aliases: &["PB2"],
+    name: "PRB2 no duplication",
+    witness: "",
+    kind: Kind::Safety,
+    about: "No message is delivered more than once.",
+    needs_detector: false,
+};
+pub const PRB3: PropMeta = PropMeta {
+    id: "PRB3",
+    aliases: &["PB3"],
+    name: "PRB3 no creation",
+    witness: "",
+    kind: Kind::Safety,
+    about: "If a process delivers m with sender s, then m was previously broadcast by s.",
+    needs_detector: false,
+};
+pub const PRB4: PropMeta = PropMeta {
+    id: "PRB4",
+    aliases: &["PB1"],
+    name: "PRB4 probabilistic agreement",
+    witness: "PRB4 probabilistic agreement (witness)",
+    kind: Kind::Liveness,
+    about: "If a message m is delivered by some correct process, then m is eventually delivered by every correct process — only with high probability: the checker finds the runs where it fails, and 'broadcheck prob' computes how likely it is to hold.",
+    needs_detector: false,
+};
+
+pub const BROADCAST_CATALOGUE: &[&PropMeta] = &[
+    &BEB1, &RB1, &RB2, &RB3, &RB4, &URB4, &PFD1, &PFD2, &FRB5, &CRB5, &TOB5, &FTOB5, &PRB1, &PRB2,
+    &PRB3, &PRB4,
+];
+
+/// The properties whose predicates read only *which* messages each process delivered and how
+/// often, never in which order: with only these checked, the runtime may keep delivery logs
+/// sorted (a state merge that none of them can tell apart).
+pub fn order_blind(meta: &PropMeta) -> bool {
+    const BLIND: &[&str] = &[
+        "BEB1", "RB1", "RB2", "RB3", "RB4", "URB4", "PFD1", "PFD2", "PRB1", "PRB2", "PRB3", "PRB4",
+    ];
+    BLIND.contains(&meta.id)
+}
+
+/// A property bound to a model: its identity and its predicates.
+pub struct PropDef<M: Model> {
+    pub meta: &'static PropMeta,
+    /// `None` if the property holds in this state, otherwise why not. For liveness properties
+    /// the checker only calls it on quiescent states.
+    pub check: fn(&M, &M::State) -> Option<String>,
+    /// For liveness properties: whether this quiescent state is a non-vacuous witness.
+    pub witness: Option<fn(&M, &M::State) -> bool>,
+}
+
+impl<M: Model> Clone for PropDef<M> {
+    fn clone(&self) -> Self {
+        PropDef {
+            meta: self.meta,
+            check: self.check,
+            witness: self.witness,
+        }
+    }
+}
+
+/// Picks the properties named by the user (each name an ID, alias or name), in the order given.
+/// `allow_detector` says whether detector properties make sense for the model.
+pub fn select<M: Model>(
+    available: &[PropDef<M>],
+    names: &[String],
+    allow_detector: bool,
+) -> Result<Vec<PropDef<M>>> {
+    let mut out: Vec<PropDef<M>> = Vec::new();
+    for name in names {
+        let def = available
+            .iter()
+            .find(|d| d.meta.matches(name) || d.meta.matches_witness(name))
+            .ok_or_else(|| {
+                let known: Vec<&str> = available.iter().map(|d| d.meta.id).collect();
+                Error::input(format!(
+                    "unknown property '{name}' (known: {})",
+                    known.join(", ")
+                ))
+            })?;
+        if def.meta.needs_detector && !allow_detector {
+            return Err(Error::input(format!(
+                "property '{}' needs a model with a failure detector",
+                def.meta.name
+            )));
+        }
+        if !out.iter().any(|d| d.meta.id == def.meta.id) {
+            out.push(def.clone());
+        }
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generic predicates over the ghost history. `None` = holds; `Some(why)` = violated.
+
+/// BEB1: every message broadcast by a correct process is delivered by every correct process.
+pub fn beb1(n: u8, h: &History) -> Option<String> {
+    let correct = h.correct(n);
+    for m in h.broadcast.iter().filter(|m| correct.contains(m.origin)) {
+        if let Some(q) = correct.iter().find(|&q| !h.delivered(q, m)) {
+            return Some(format!(
+                "correct p{} broadcast {m}, but correct p{q} never delivers it",
+                m.origin
+            ));
+        }
+    }
+    None
+}
+
+/// RB1: every message broadcast by a correct process is delivered by that process.
+pub fn rb1(n: u8, h: &History) -> Option<String> {
+    let correct = h.correct(n);
+    h.broadcast
+        .iter()
+        .find(|m| correct.contains(m.origin) && !h.delivered(m.origin, *m))
+        .map(|m| {
+            format!(
+                "correct p{} broadcast {m} but never delivers it itself",
+                m.origin
+            )
+        })
+}
+
+/// RB2: no process delivers a message twice.
+pub fn no_duplication(h: &History) -> Option<String> {
+    for (p, log) in h.log.iter().enumerate() {
+        for (i, m) in log.iter().enumerate() {
+            if log[..i].contains(m) {
+                return Some(format!("p{p} delivered {m} twice"));
+            }
+        }
+    }
+    None
+}
+
+/// RB3: every delivered message was broadcast by its origin.
+pub fn no_creation(h: &History) -> Option<String> {
+    for (p, log) in h.log.iter().enumerate() {
+        if let Some(m) = log.iter().find(|m| !h.broadcast.contains(**m)) {
+            return Some(format!(
+                "p{p} delivered {m}, which p{} never broadcast",
+                m.origin
+            ));
+        }
+    }
+    None
+}
+
+fn agreement(n: u8, h: &History, uniform: bool) -> Option<String> {
+    let correct = h.correct(n);
+    let deliverers = if uniform { PSet::all(n) } else { correct };
+    for m in h.delivered_by_any(deliverers).iter() {
+        if let Some(q) = correct.iter().find(|&q| !h.delivered(q, m)) {
+            let p: Pid = deliverers
+                .iter()
+                .find(|&p| h.delivered(p, m))
+                .unwrap_or_default();
+            let who = if correct.contains(p) {
+                "correct"
+            } else {
+                "crashed"
+            };
+            return Some(format!(
+                "{who} p{p} delivered {m}, but correct p{q} never delivers it"
+            ));
+        }
+    }
+    None
+}
+
+/// RB4: a message delivered by a correct process is delivered by every correct process.
+pub fn rb4(n: u8, h: &History) -> Option<String> {
+    agreement(n, h, false)
+}
+
+/// URB4: a message delivered by any process is delivered by every correct process.
+pub fn urb4(n: u8, h: &History) -> Option<String> {
+    agreement(n, h, true)
+}
+
+/// PFD1: every crashed process is reported to every correct process.
+pub fn pfd1(n: u8, h: &History) -> Option<String> {
+    let correct = h.correct(n);
+    for p in correct.iter() {
+        if let Some(q) = h
+            .crashed
+            .iter()
+            .find(|&q| !h.suspects[p as usize].contains(q))
+        {
+            return Some(format!(
+                "p{q} crashed, but the detector of correct p{p} never reports it"
+            ));
+        }
+    }
+    None
+}
+
+/// PFD2: only crashed processes are ever reported.
+pub fn pfd2(h: &History) -> Option<String> {
+    for (p, s) in h.suspects.iter().enumerate() {
+        if let Some(q) = s.iter().find(|&q| !h.crashed.contains(q)) {
+            return Some(format!(
+                "the detector of p{p} reported p{q} as crashed, but p{q} is alive"
+            ));
+        }
+    }
+    None
+}
+
+/// The first delivery in some log of a message before one that must precede it.
+/// `before(m2)` lists the messages that must be delivered before `m2`.
+fn order_violation(
+    h: &History,
+    before: impl Fn(MsgId) -> MSet,
+    relation: impl Fn(MsgId, MsgId) -> String,
+) -> Option<String> {
+    for (p, log) in h.log.iter().enumerate() {
+        for (i, m2) in log.iter().enumerate() {
+            let earlier = &log[..i];
+            if let Some(m1) = before(*m2).iter().find(|m1| !earlier.contains(m1)) {
+                let when = if log.contains(&m1) {
+                    format!("delivers {m2} (delivery #{}) before {m1}", i + 1)
+                } else {
+                    format!(
+                        "delivers {m2} (delivery #{}) without having delivered {m1}",
+                        i + 1
+                    )
+                };
+                return Some(format!("p{p} {when}, but {}", relation(m1, *m2)));
+            }
+        }
+    }
+    None
+}
+
+/// FRB5: each origin's messages are delivered in broadcast order.
+pub fn fifo(h: &History) -> Option<String> {
+    order_violation(
+        h,
+        |m2| {
+            let mut s = MSet::EMPTY;
+            for seq in 0..m2.seq {
+                s.insert(MsgId {
+                    origin: m2.origin,
+                    seq,
+                });
+            }
+            s
+        },
+        |m1, m2| format!("p{} broadcast {m1} before {m2}", m1.origin),
+    )
+}
+
+/// CRB5: messages are delivered after their causal past.
+pub fn causal(h: &History) -> Option<String> {
+    if h.past.is_empty() {
+        return None;
+    }
+    order_violation(
+        h,
+        |m2| h.past[m2.bit() as usize],
+        |m1, m2| {
+            let why = if m1.origin == m2.origin {
+                format!("p{} broadcast {m1} before {m2}", m1.origin)
+            } else if h.delivered(m2.origin, m1) {
+                format!("p{} delivered {m1} before broadcasting {m2}", m2.origin)
+            } else {
+                format!("{m1} happened before {m2} (transitively)")
+            };
+            format!("{m1} → {m2}: {why}")
+        },
+    )
+}
+
+/// TOB5: any two processes deliver their common messages in the same order.
+pub fn total_order(h: &History) -> Option<String> {
+    let n = h.log.len();
+    for p in 0..n {
+        for q in p + 1..n {
+            let (lp, lq) = (&h.log[p], &h.log[q]);
+            for (i, a) in lp.iter().enumerate() {
+                for b in &lp[i + 1..] {
+                    let (ia, ib) = (
+                        lq.iter().position(|x| x == a),
+                        lq.iter().position(|x| x == b),
+                    );
+                    if let (Some(ia), Some(ib)) = (ia, ib) {
+                        if ib < ia {
+                            return Some(format!(
+                                "p{p} delivers {a} before {b}, but p{q} delivers {b} before {a}"
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    None
+}
+
+fn some_correct_broadcast(n: u8, h: &History) -> bool {
+    let correct = h.correct(n);
+    h.broadcast.iter().any(|m| correct.contains(m.origin))
+}
+
+/// The broadcast catalogue bound to a runtime model.
+pub fn broadcast_catalogue<P: Protocol>() -> Vec<PropDef<System<P>>> {
+    let mut defs = reliable_catalogue::<P>();
+    // Probabilistic reliable broadcast states the same predicates; what differs is the claim
+    // (PRB4 only with high probability) and how it is judged ([`crate::engine::prob`]).
+    for (rb, prb) in [(&RB1, &PRB1), (&RB2, &PRB2), (&RB3, &PRB3), (&RB4, &PRB4)] {
+        if let Some(d) = defs.iter().find(|d| d.meta.id == rb.id) {
+            let mut d = d.clone();
+            d.meta = prb;
+            defs.push(d);
+        }
+    }
+    defs
+}
+
+fn reliable_catalogue<P: Protocol>() -> Vec<PropDef<System<P>>> {
+    vec![
+        PropDef {
+            meta: &BEB1,
+            check: |m, s| beb1(m.env.n, &s.hist),
+            witness: Some(|m, s| {
+                some_correct_broadcast(m.env.n, &s.hist) && beb1(m.env.n, &s.hist).is_none()
+            }),
+        },
+        PropDef {
+            meta: &RB1,
+            check: |m, s| rb1(m.env.n, &s.hist),
+            witness: Some(|m, s| {
+                some_correct_broadcast(m.env.n, &s.hist) && rb1(m.env.n, &s.hist).is_none()
+            }),
+        },
+        PropDef {
+            meta: &RB2,
+            check: |_, s| no_duplication(&s.hist),
+            witness: None,
+        },
+        PropDef {
+            meta: &RB3,
+            check: |_, s| no_creation(&s.hist),
+            witness: None,
+        },
+        PropDef {
+            meta: &RB4,
+            check: |m, s| rb4(m.env.n, &s.hist),
+            witness: Some(|m, s| {
+                let h = &s.hist;
+                !h.delivered_by_any(h.correct(m.env.n)).is_empty() && rb4(m.env.n, h).is_none()
+            }),
+        },
+        PropDef {
+            meta: &URB4,
+            check: |m, s| urb4(m.env.n, &s.hist),
+            witness: Some(|m, s| {
+                let h = &s.hist;
+                !h.delivered_by_any(PSet::all(m.env.n)).is_empty() && urb4(m.env.n, h).is_none()
+            }),
+        },
+        PropDef {
+            meta: &PFD1,
+            check: |m, s| pfd1(m.env.n, &s.hist),
+            witness: Some(|m, s| {
+                let h = &s.hist;
+                !h.crashed.is_empty()
+                    && !h.correct(m.env.n).is_empty()
+                    && pfd1(m.env.n, h).is_none()
+            }),
+        },
+        PropDef {
+            meta: &PFD2,
+            check: |_, s| pfd2(&s.hist),
+            witness: None,
+        },
+        PropDef {
+            meta: &FRB5,
+            check: |_, s| fifo(&s.hist),
+            witness: None,
+        },
+        PropDef {
+            meta: &CRB5,
+            check: |_, s| causal(&s.hist),
+            witness: None,
+        },
+        PropDef {
+            meta: &TOB5,
+            check: |_, s| total_order(&s.hist),
+            witness: None,
+        },
+        PropDef {
+            meta: &FTOB5,
+            check: |_, s| fifo(&s.hist).or_else(|| total_order(&s.hist)),
+            witness: None,
+        },
+    ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Agreement properties (Lamport-Shostak-Pease 1982; CGR ch. 5), over the decisions recorded by
+// the synchronous-rounds runtime. Process p0 is the commander of the generals problems.
+
+pub const IC1: PropMeta = PropMeta {
+    id: "IC1",
+    aliases: &[],
+    name: "IC1 agreement",
+    witness: "",
+    kind: Kind::Safety,
+    about: "All loyal lieutenants obey the same order (decide the same value).",
+    needs_detector: false,
+};
+pub const IC2: PropMeta = PropMeta {
+    id: "IC2",
+    aliases: &[],
+    name: "IC2 validity",
+    witness: "",
+    kind: Kind::Safety,
+    about:
+        "If the commanding general is loyal, then every loyal lieutenant obeys the order he sends.",
+    needs_detector: false,
+};
+pub const TERM: PropMeta = PropMeta {
+    id: "TERM",
+    aliases: &[],
+    name: "TERM termination",
+    witness: "TERM termination (witness)",
+    kind: Kind::Liveness,
+    about: "Every loyal lieutenant eventually decides.",
+    needs_detector: false,
+};
+pub const C1: PropMeta = PropMeta {
+    id: "C1",
+    aliases: &[],
+    name: "C1 termination",
+    witness: "C1 termination (witness)",
+    kind: Kind::Liveness,
+    about: "Every correct process eventually decides some value.",
+    needs_detector: false,
+};
+pub const C2: PropMeta = PropMeta {
+    id: "C2",
+    aliases: &[],
+    name: "C2 validity",
+    witness: "",
+    kind: Kind::Safety,
+    about: "If a process decides v, then v was proposed by some process.",
+    needs_detector: false,
+};
+pub const C3: PropMeta = PropMeta {
+    id: "C3",
+    aliases: &[],
+    name: "C3 integrity",
+    witness: "",
+    kind: Kind::Safety,
+    about: "No process decides twice.",
+    needs_detector: false,
+};
+pub const C4: PropMeta = PropMeta {
+    id: "C4",
+    aliases: &[],
+    name: "C4 agreement",
+    witness: "",
+    kind: Kind::Safety,
+    about: "No two correct processes decide differently.",
+    needs_detector: false,
+};
+
+/// Every agreement property, in report order.
+pub const AGREEMENT_CATALOGUE: &[&PropMeta] = &[&IC1, &IC2, &TERM, &C1, &C2, &C3, &C4];
+
+/// Loyal lieutenants: correct processes other than the commander p0.
+fn loyal_lieutenants<P: RoundProtocol>(m: &Rounds<P>, s: &RState<P>) -> PSet {
+    let mut c = m.correct(s);
+    c.remove(0);
+    c
+}
+
+fn first_disagreement<P: RoundProtocol>(
+    m: &Rounds<P>,
+    s: &RState<P>,
+    who: PSet,
+    role: &str,
+) -> Option<String> {
+    let decided: Vec<(Pid, crate::runtime::rounds::Val)> = who
+        .iter()
+        .filter_map(|p| s.decision[p as usize].map(|v| (p, v)))
+        .collect();
+    let (p, v) = *decided.first()?;
+    decided.iter().find(|(_, w)| *w != v).map(|(q, w)| {
+        format!(
+            "{role} p{p} decided {} but {role} p{q} decided {}",
+            m.env.name(v),
+            m.env.name(*w)
+        )
+    })
+}
+
+fn undecided<P: RoundProtocol>(
+    m: &Rounds<P>,
+    s: &RState<P>,
+    who: PSet,
+    role: &str,
+) -> Option<String> {
+    who.iter()
+        .find(|p| s.decision[*p as usize].is_none())
+        .map(|p| {
+            format!(
+                "the run is over and {role} p{p} never decides: {}",
+                m.proto.explain(&m.env, p, &s.procs[p as usize])
+            )
+        })
+}
+
+/// The agreement catalogue bound to a round-based model.
+pub fn agreement_catalogue<P: RoundProtocol>() -> Vec<PropDef<Rounds<P>>> {
+    vec![
+        PropDef {
+            meta: &IC1,
+            check: |m, s| first_disagreement(m, s, loyal_lieutenants(m, s), "loyal lieutenant"),
+            witness: None,
+        },
+        PropDef {
+            meta: &IC2,
+            check: |m, s| {
+                if s.faulty.contains(0) {
+                    return None;
+                }
+                let order = s.inputs[0]?;
+                loyal_lieutenants(m, s).iter().find_map(|p| match s.decision[p as usize] {
+                    Some(v) if v != order => Some(format!(
+                        "the commander p0 is loyal and ordered {}, but loyal lieutenant p{p} decided {}",
+                        m.env.name(order),
+                        m.env.name(v)
+                    )),
+                    _ => None,
+                })
+            },
+            witness: None,
+        },
+        PropDef {
+            meta: &TERM,
+            check: |m, s| undecided(m, s, loyal_lieutenants(m, s), "loyal lieutenant"),
+            witness: Some(|m, s| {
+                let l = loyal_lieutenants(m, s);
+                !l.is_empty() && l.iter().all(|p| s.decision[p as usize].is_some())
+            }),
+        },
+        PropDef {
+            meta: &C1,
+            check: |m, s| undecided(m, s, m.correct(s), "correct"),
+            witness: Some(|m, s| {
+                let c = m.correct(s);
+                !c.is_empty() && c.iter().all(|p| s.decision[p as usize].is_some())
+            }),
+        },
+        PropDef {
+            meta: &C2,
+            check: |m, s| {
+                m.env.procs().find_map(|p| {
+                    let v = s.decision[p as usize]?;
+                    (!s.inputs.contains(&Some(v))).then(|| {
+                        format!("p{p} decided {}, which no process proposed", m.env.name(v))
+                    })
+                })
+            },
+            witness: None,
+        },
+        PropDef {
+            meta: &C3,
+            check: |_, s| {
+                s.decided_twice
+                    .iter()
+                    .next()
+                    .map(|p| format!("p{p} decided twice"))
+            },
+            witness: None,
+        },
+        PropDef {
+            meta: &C4,
+            check: |m, s| {
+                if !m.done(s) {
+                    return None; // who is correct is only known once the run is over
+                }
+                first_disagreement(m, s, m.correct(s), "correct")
+            },
+            witness: None,
+        },
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::protocol::MsgId;
+
+    fn m(o: u8) -> MsgId {
+        MsgId { origin: o, seq: 0 }
+    }
+
+    #[test]
+    fn names_match_ids_aliases_and_short_names() {
+        assert!(RB2.matches("BEB2"));
+        assert!(RB2.matches("rb2"));
+        assert!(RB2.matches("no duplication"));
+        assert!(RB4.matches("RB4 agreement"));
+        assert!(!RB4.matches("URB4"));
+        assert!(RB4.matches_witness("RB4 witness"));
+        assert!(RB4.matches_witness("RB4 agreement (witness)"));
+        assert!(!RB2.matches_witness("RB2 witness"));
+    }
+
+    #[test]
+    fn agreement_distinguishes_uniform() {
+        let mut h = History::new(3, false);
+        h.broadcast.insert(m(0));
+        h.crashed.insert(0);
+        h.log.push(0, m(0), false);
+        // Only the crashed sender delivered: fine for RB4, not for URB4.
+        assert_eq!(rb4(3, &h), None);
+        assert_eq!(
+            urb4(3, &h).as_deref(),
+            Some("crashed p0 delivered m0.1, but correct p1 never delivers it")
+        );
+        h.log.push(1, m(0), false);
+        assert_eq!(
+            rb4(3, &h).as_deref(),
+            Some("correct p1 delivered m0.1, but correct p2 never delivers it")
+        );
+    }
+
+    #[test]
+    fn safety_predicates() {
+        let mut h = History::new(2, true);
+        h.log.push(1, m(0), false);
+        assert!(no_creation(&h).is_some());
+        h.broadcast.insert(m(0));
+        assert!(no_creation(&h).is_none());
+        h.log.push(1, m(0), false);
+        assert_eq!(
+            no_duplication(&h).as_deref(),
+            Some("p1 delivered m0.1 twice")
+        );
+        h.suspects[0].insert(1);
+        assert!(pfd2(&h).is_some());
+        h.crashed.insert(1);
+        assert!(pfd2(&h).is_none());
+        assert!(pfd1(2, &h).is_none());
+    }
+}
