@@ -9,7 +9,9 @@ use crate::models::params::RunSpec;
 /// Checks `model` exhaustively (BFS, one thread) and returns the report; panics on input errors.
 pub fn run(model: &str, n: u32, f: u32, params: &[(&str, &str)], props: &[&str]) -> Report {
     let spec = spec(model, n, f, params, props);
-    let entry = registry::find(model).expect("known model");
+    let entry = registry::Registry::builtin()
+        .find(model)
+        .expect("known model");
     entry
         .check(&spec, &Options::default())
         .expect("valid parameters")
@@ -18,7 +20,9 @@ pub fn run(model: &str, n: u32, f: u32, params: &[(&str, &str)], props: &[&str])
 /// The exact probability of `prop` (min, max) as fractions, e.g. `("1/2", "1/2")`.
 pub fn exact(model: &str, n: u32, f: u32, params: &[(&str, &str)], prop: &str) -> Probability {
     let spec = spec(model, n, f, params, &[prop]);
-    let entry = registry::find(model).expect("known model");
+    let entry = registry::Registry::builtin()
+        .find(model)
+        .expect("known model");
     let mut r = entry
         .prob(&spec, &ProbOptions::default())
         .expect("valid parameters");

@@ -5,7 +5,7 @@
 //! from the expected one; 2 = bad usage or bad input (one line on stderr).
 
 use crate::app::modelfile::ModelFile;
-use crate::app::registry::{self, ModelEntry};
+use crate::app::registry::{ModelEntry, Registry};
 use crate::app::verify;
 use crate::engine::checker::{Options, Strategy};
 use crate::error::{Error, Result};
@@ -329,8 +329,19 @@ struct ExploreArgs {
     port: u16,
 }
 
-/// Parses arguments, runs, prints; returns the exit code.
+/// The whole command line with the built-in models; returns the exit code.
 pub fn main() -> i32 {
+    main_with(Registry::builtin())
+}
+
+/// The whole command line for the models of `reg` (a user's crate: the built-ins and its own,
+/// `Registry::builtin().with(&MY_ENTRY)`): parses arguments, runs, prints; returns the exit
+/// code.
+pub fn main_with(reg: Registry) -> i32 {
+    if let Err(e) = reg.validate() {
+        eprintln!("error: {e}");
+        return 2;
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -355,7 +366,7 @@ pub fn main() -> i32 {
             return 2;
         }
     };
-    match run(cli) {
+    match run(cli, &reg) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
@@ -376,39 +387,39 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String> {
         .map_err(|e| Error::Io(format!("cannot encode JSON: {e}")))
 }
 
-fn run(cli: Cli) -> Result<i32> {
+fn run(cli: Cli, reg: &Registry) -> Result<i32> {
     match cli.command {
         Command::List { format } => {
-            out(&list(format)?);
+            out(&list(reg, format)?);
             Ok(0)
         }
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(args, reg),
         Command::Verify {
             paths,
             format,
             junit,
             jobs,
             reduce,
-        } => verify_cmd(paths, format, junit, jobs, &reduce),
-        Command::Prob(args) => prob(args),
-        Command::Simulate(args) => simulate(args),
-        Command::Sweep(args) => sweep(args),
-        Command::Overlay(args) => overlay(args),
-        Command::Replay(args) => replay(args),
-        Command::Explore(args) => explore(args),
-        Command::Bench(args) => bench(args),
+        } => verify_cmd(reg, paths, format, junit, jobs, &reduce),
+        Command::Prob(args) => prob(args, reg),
+        Command::Simulate(args) => simulate(args, reg),
+        Command::Sweep(args) => sweep(args, reg),
+        Command::Overlay(args) => overlay(args, reg),
+        Command::Replay(args) => replay(args, reg),
+        Command::Explore(args) => explore(args, reg),
+        Command::Bench(args) => bench(args, reg),
     }
 }
 
-fn prob(a: ProbArgs) -> Result<i32> {
-    let (entry, mut spec, _) = resolve(&a.target)?;
+fn prob(a: ProbArgs, reg: &Registry) -> Result<i32> {
+    let (entry, mut spec, _) = resolve(reg, &a.target)?;
     if a.target.properties.is_empty() {
         spec.properties = vec!["PRB4".into()];
     }
     if let Some(w) = spec
         .properties
         .iter()
-        .find(|p| crate::props::is_witness_key(p))
+        .find(|p| crate::engine::property::is_witness_key(p))
     {
         return Err(Error::input(format!(
             "'{w}' is a reachability witness, not a property of runs; prob needs a safety or liveness property"
@@ -430,8 +441,8 @@ fn prob(a: ProbArgs) -> Result<i32> {
 }
 
 /// The simulation configuration of `model` from the shared arguments.
-fn sim_config(model: &str, a: &SimArgs) -> Result<crate::sim::SimConfig> {
-    let entry = registry::find(model)?;
+fn sim_config(reg: &Registry, model: &str, a: &SimArgs) -> Result<crate::sim::SimConfig> {
+    let entry = reg.find(model)?;
     let mut spec = RunSpec::default();
     spec.add_params(&a.params)?;
     crate::sim::SimConfig::new(model, a.n, a.f, &spec.params, &entry.params())
@@ -446,14 +457,14 @@ fn workers(flag: &str, v: Option<usize>) -> Result<usize> {
     }
 }
 
-fn bench(a: BenchArgs) -> Result<i32> {
+fn bench(a: BenchArgs, _reg: &Registry) -> Result<i32> {
     use crate::app::bench::{self as b, Engine, Measure};
     let threads = workers("--threads", a.threads)?;
     let timeout = crate::app::modelfile::seconds("--timeout", a.timeout)?;
     if let Some(name) = &a.one {
         let engine = Engine::parse(&a.engine)
             .ok_or_else(|| Error::input(format!("unknown engine '{}'", a.engine)))?;
-        let reduce = crate::models::params::Reductions::parse(&a.reduce)?;
+        let reduce = crate::engine::reductions::Reductions::parse(&a.reduce)?;
         let m = b::run_one(a.quick, name, engine, reduce, threads, timeout)?;
         out(&(serde_json::to_string(&m).map_err(|e| Error::Io(e.to_string()))? + "\n"));
         return Ok(0);
@@ -562,8 +573,8 @@ fn run_child(
     }
 }
 
-fn simulate(a: SimulateArgs) -> Result<i32> {
-    let cfg = sim_config(&a.model, &a.sim)?;
+fn simulate(a: SimulateArgs, reg: &Registry) -> Result<i32> {
+    let cfg = sim_config(reg, &a.model, &a.sim)?;
     let s = &a.sim;
     let est = crate::sim::simulate(
         &cfg,
@@ -607,7 +618,7 @@ fn parse_fanouts(text: &str) -> Result<Vec<u32>> {
     }
 }
 
-fn sweep(a: SweepArgs) -> Result<i32> {
+fn sweep(a: SweepArgs, reg: &Registry) -> Result<i32> {
     if a.sim
         .params
         .iter()
@@ -617,7 +628,7 @@ fn sweep(a: SweepArgs) -> Result<i32> {
             "sweep varies the fanout itself; use --fanouts",
         ));
     }
-    let base = sim_config(&a.model, &a.sim)?;
+    let base = sim_config(reg, &a.model, &a.sim)?;
     if a.model != "eager-gossip" {
         return Err(Error::input(format!(
             "sweep varies the fanout of eager-gossip (got '{}')",
@@ -676,7 +687,7 @@ fn sweep(a: SweepArgs) -> Result<i32> {
     Ok(0)
 }
 
-fn overlay(a: OverlayArgs) -> Result<i32> {
+fn overlay(a: OverlayArgs, _reg: &Registry) -> Result<i32> {
     let spec = crate::overlay::OverlaySpec::parse(&a.overlay)?;
     let r = crate::overlay::measure(&spec, &a.overlay, a.n, a.crash, a.repair, a.seed)?;
     out(&match a.format {
@@ -686,8 +697,8 @@ fn overlay(a: OverlayArgs) -> Result<i32> {
     Ok(if r.connected() { 0 } else { 1 })
 }
 
-fn replay(a: ReplayArgs) -> Result<i32> {
-    let (entry, spec, _) = resolve(&a.target)?;
+fn replay(a: ReplayArgs, reg: &Registry) -> Result<i32> {
+    let (entry, spec, _) = resolve(reg, &a.target)?;
     let report = entry.replay(&spec, &a.handle)?;
     write_diagram(entry, &spec, Some(&a.handle), &a.diagram)?;
     out(&match a.format {
@@ -702,7 +713,10 @@ fn replay(a: ReplayArgs) -> Result<i32> {
 }
 
 /// Resolves a target into a model and a run spec (a model file's settings, overridden by flags).
-fn resolve(t: &Target) -> Result<(&'static dyn ModelEntry, RunSpec, Option<ModelFile>)> {
+fn resolve<'r>(
+    reg: &'r Registry,
+    t: &Target,
+) -> Result<(&'static dyn ModelEntry, RunSpec, Option<ModelFile>)> {
     let is_file = t.target.ends_with(".toml") || Path::new(&t.target).is_file();
     let (mut spec, file) = if is_file {
         let mf = ModelFile::load(Path::new(&t.target))?;
@@ -716,7 +730,7 @@ fn resolve(t: &Target) -> Result<(&'static dyn ModelEntry, RunSpec, Option<Model
             None,
         )
     };
-    let entry = registry::find(&spec.model)?;
+    let entry = reg.find(&spec.model)?;
     if t.n.is_some() {
         spec.n = t.n;
     }
@@ -728,13 +742,13 @@ fn resolve(t: &Target) -> Result<(&'static dyn ModelEntry, RunSpec, Option<Model
         spec.properties = t.properties.clone();
     }
     if !t.reduce.is_empty() {
-        spec.reduce = crate::models::params::Reductions::parse(&t.reduce)?;
+        spec.reduce = crate::engine::reductions::Reductions::parse(&t.reduce)?;
     }
     Ok((entry, spec, file))
 }
 
-fn check(a: CheckArgs) -> Result<i32> {
-    let (entry, spec, file) = resolve(&a.target)?;
+fn check(a: CheckArgs, reg: &Registry) -> Result<i32> {
+    let (entry, spec, file) = resolve(reg, &a.target)?;
     let mut opts = match &file {
         Some(mf) => mf.options()?,
         None => Options::default(),
@@ -796,6 +810,7 @@ fn show_progress(p: &crate::engine::checker::Progress) {
 }
 
 fn verify_cmd(
+    reg: &Registry,
     paths: Vec<PathBuf>,
     format: Format,
     junit: Option<PathBuf>,
@@ -805,7 +820,7 @@ fn verify_cmd(
     let reduce = if reduce.is_empty() {
         None
     } else {
-        Some(crate::models::params::Reductions::parse(reduce)?)
+        Some(crate::engine::reductions::Reductions::parse(reduce)?)
     };
     let paths = if paths.is_empty() {
         vec![PathBuf::from("models")]
@@ -813,7 +828,7 @@ fn verify_cmd(
         paths
     };
     let files = verify::collect(&paths)?;
-    let results = verify::verify_all(&files, workers("--jobs", jobs)?, reduce)?;
+    let results = verify::verify_all(reg, &files, workers("--jobs", jobs)?, reduce)?;
     if let Some(path) = &junit {
         std::fs::write(path, verify::junit(&results))
             .map_err(|e| Error::Io(format!("cannot write {}: {e}", path.display())))?;
@@ -890,8 +905,8 @@ fn verify_cmd(
     Ok(if mismatches == 0 { 0 } else { 1 })
 }
 
-fn explore(a: ExploreArgs) -> Result<i32> {
-    let (entry, spec, _) = resolve(&a.target)?;
+fn explore(a: ExploreArgs, reg: &Registry) -> Result<i32> {
+    let (entry, spec, _) = resolve(reg, &a.target)?;
     let ip: std::net::IpAddr = a
         .bind
         .parse()
@@ -916,7 +931,7 @@ fn explore(a: ExploreArgs) -> Result<i32> {
     Ok(0)
 }
 
-fn list(format: Format) -> Result<String> {
+fn list(reg: &Registry, format: Format) -> Result<String> {
     #[derive(serde::Serialize)]
     struct ParamOut {
         key: &'static str,
@@ -942,7 +957,8 @@ fn list(format: Format) -> Result<String> {
         kind: &'static str,
         definition: &'static str,
     }
-    let models: Vec<ModelOut> = crate::models::all()
+    let models: Vec<ModelOut> = reg
+        .entries()
         .iter()
         .map(|e| {
             let i = e.info();

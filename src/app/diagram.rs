@@ -2,35 +2,10 @@
 //! crashes and decisions. Rendered as Mermaid (`sequenceDiagram`) or as a self-contained SVG
 //! (also what the Explorer shows next to each state).
 
-use crate::engine::checker::{Path, Spec};
-use crate::runtime::protocol::Pid;
+use crate::engine::chart::Lane as Pid;
+pub use crate::engine::chart::{events, Event};
+use crate::engine::checker::Spec;
 use std::fmt::Write;
-
-/// One thing a chart shows.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Event {
-    /// A message from `from` to `to`, received in this step (or lost).
-    Msg {
-        from: Pid,
-        to: Pid,
-        label: String,
-        lost: bool,
-    },
-    /// Something that happens at one process (a broadcast, a delivery, a crash, a decision).
-    Note { at: Pid, text: String },
-}
-
-/// The events of a whole path, in order, closing with its final losses.
-pub fn events<M: Spec>(m: &M, path: &Path<M>) -> Vec<Event> {
-    let mut ev = m.start_events(&path.init);
-    let mut prev = &path.init;
-    for (a, next) in &path.steps {
-        ev.extend(m.events(prev, a, next));
-        prev = next;
-    }
-    ev.extend(m.end_events(path.last()));
-    ev
-}
 
 fn clean(s: &str) -> String {
     s.replace([';', '#', '"'], " ").replace("  ", " ")

@@ -13,7 +13,7 @@
 //! - It panics when the port is taken. Binding happens here first, so a taken port is an
 //!   input error.
 
-use crate::engine::checker::Spec;
+use crate::engine::checker::{stateright_properties, AsSpec, Spec};
 use crate::error::{Error, Result};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -36,7 +36,7 @@ where
         .and_then(|()| std::env::set_current_dir(&dir))
         .map_err(|e| Error::Io(format!("cannot prepare {}: {e}", dir.display())))?;
     std::thread::spawn(move || {
-        stateright::Model::checker(model).serve(back);
+        stateright::Model::checker(Charted(model)).serve(back);
     });
     let mut up = false;
     for _ in 0..200 {
@@ -58,6 +58,49 @@ where
         });
     }
     Ok(())
+}
+
+/// The model as the Explorer sees it: the model's own steps and properties, and beside each
+/// state the sequence chart of the path that reached it ([`crate::app::diagram`]).
+struct Charted<M>(M);
+
+impl<M: Spec> AsSpec for Charted<M> {
+    type Spec = M;
+    fn as_spec(&self) -> &M {
+        &self.0
+    }
+}
+
+impl<M: Spec> stateright::Model for Charted<M> {
+    type State = M::State;
+    type Action = M::Action;
+    fn init_states(&self) -> Vec<M::State> {
+        self.0.init_states()
+    }
+    fn actions(&self, s: &M::State, actions: &mut Vec<M::Action>) {
+        self.0.actions(s, actions)
+    }
+    fn next_state(&self, s: &M::State, a: M::Action) -> Option<M::State> {
+        self.0.next_state(s, a)
+    }
+    fn format_action(&self, a: &M::Action) -> String {
+        self.0.format_action(a)
+    }
+    fn format_step(&self, s: &M::State, a: M::Action) -> Option<String>
+    where
+        M::State: std::fmt::Debug,
+    {
+        self.0.format_step(s, a)
+    }
+    fn as_svg(&self, path: stateright::Path<M::State, M::Action>) -> Option<String> {
+        crate::app::diagram::explorer_svg(&self.0, path)
+    }
+    fn properties(&self) -> Vec<stateright::Property<Self>> {
+        stateright_properties(self)
+    }
+    fn within_boundary(&self, s: &M::State) -> bool {
+        self.0.within_boundary(s)
+    }
 }
 
 /// The content type stateright forgot, from the request path.

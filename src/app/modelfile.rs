@@ -161,7 +161,7 @@ impl ModelFile {
             f: Some(self.f),
             params,
             properties,
-            reduce: crate::models::params::Reductions::parse(&self.search.reduce)
+            reduce: crate::engine::reductions::Reductions::parse(&self.search.reduce)
                 .map_err(|e| Error::input(format!("search.reduce: {e}")))?,
         })
     }
@@ -218,7 +218,7 @@ pub fn seconds(what: &str, t: f64) -> Result<Duration> {
     }
 }
 
-use crate::props::strip_witness;
+use crate::engine::property::strip_witness;
 
 fn value_text(key: &str, v: &toml::Value) -> Result<String> {
     match v {

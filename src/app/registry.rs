@@ -2,39 +2,15 @@
 //! model contributes one [`Entry`]: its description and a constructor from parameters; the
 //! runtime, the catalogue and the checker are shared.
 
+use crate::app::report::TraceStep;
 use crate::app::report::{Report, RunInfo};
-use crate::engine::checker::{self, Options};
-use crate::engine::prob::{ProbOptions, ProbReport, Probability};
+use crate::engine::checker::{self, Options, Spec, Status};
+use crate::engine::liveness::{self, Verdict};
+use crate::engine::prob::{ProbOptions, ProbReport};
 use crate::error::{Error, Result};
-use crate::models::params::{ParamSpec, Params, RunSpec, COMMON, DETECTOR, HEARTBEAT};
-use crate::props::{self, PropMeta};
-use crate::runtime::detector::Detector;
-use crate::runtime::network::NetKind;
-use crate::runtime::protocol::{Env, Protocol};
-use crate::runtime::system::System;
+use crate::models::entry::{Builder, ModelInfo};
+use crate::models::params::{ParamSpec, Params, RunSpec};
 use std::collections::BTreeMap;
-
-/// What `broadcheck list` shows about a model.
-pub struct ModelInfo {
-    /// CLI name, e.g. `eager-rb`.
-    pub name: &'static str,
-    pub title: &'static str,
-    /// Where the algorithm comes from.
-    pub source: &'static str,
-    /// Fault assumptions of the algorithm, e.g. `fail-silent`.
-    pub fault_model: &'static str,
-    /// The faults the algorithm tolerates, in words (`any f`, `f < n/2`).
-    pub tolerance: &'static str,
-    /// Whether the injected faults are within that tolerance, given every parameter (`n`, `f`,
-    /// and what the algorithm is built for, such as `m` or `t`).
-    pub tolerates: fn(&Params) -> bool,
-    /// The properties the algorithm claims within its tolerance (checked by default).
-    pub claims: &'static [&'static PropMeta],
-    /// The model's own parameters, besides the common ones.
-    pub params: &'static [ParamSpec],
-    pub uses_detector: bool,
-    pub default_n: u8,
-}
 
 /// A model the CLI can run.
 pub trait ModelEntry: Sync {
@@ -64,74 +40,6 @@ pub trait ModelEntry: Sync {
     /// Like [`ModelEntry::check`], also returning the checker's memory (visited set plus
     /// waiting states, in bytes).
     fn check_measured(&self, spec: &RunSpec, opts: &Options) -> Result<(Report, usize)>;
-}
-
-/// A broadcast model: a [`Protocol`] run by [`System`].
-pub struct Entry<P: Protocol> {
-    pub info: ModelInfo,
-    /// Builds the protocol from validated parameters.
-    pub build: fn(&Params) -> Result<P>,
-}
-
-impl<P: Protocol> Entry<P> {
-    /// Builds the runtime model for `spec`, validating every parameter.
-    pub fn system(&self, spec: &RunSpec) -> Result<(System<P>, Params)> {
-        let info = &self.info;
-        let specs = Builder::params(self);
-        let mut params = Params::resolve(
-            info.name,
-            spec.n.unwrap_or(u32::from(info.default_n)),
-            spec.f.unwrap_or(0),
-            &spec.params,
-            &specs,
-        )?;
-        let env = Env {
-            n: params.n,
-            f: params.f,
-            quota: params.quota()?,
-        };
-        let net = NetKind::parse(params.get("network")).unwrap_or(NetKind::Bag);
-        let mut detector = Detector::parse(params.get("detector")).unwrap_or(Detector::Perfect);
-        if let Detector::Heartbeat(_) = detector {
-            detector = Detector::Heartbeat(crate::runtime::heartbeat::Timing {
-                delay: params.get_int("hb_delay", 1, 4)? as u8,
-                timeout: params.get_int("hb_timeout", 1, 8)? as u8,
-                periods: params.get_int("hb_periods", 2, 4)? as u8,
-            });
-        } else if let Some(k) = spec.params.keys().find(|k| k.starts_with("hb_")) {
-            return Err(Error::input(format!(
-                "parameter {k} only applies with detector=heartbeat"
-            )));
-        } else {
-            for p in HEARTBEAT {
-                params.forget(p.key);
-            }
-        }
-        let proto = (self.build)(&params)?;
-        let mut sys = System::new(proto, env, net, detector);
-        if !params.get("loss").is_empty() {
-            let q = crate::engine::prob::Ratio::parse("loss", params.get("loss"))?;
-            sys.loss = (q != crate::engine::prob::Ratio::ZERO).then_some(q);
-        }
-        let mut available = props::broadcast_catalogue::<P>();
-        available.extend(sys.proto.extra_properties());
-        let names = spec.property_names(info.claims);
-        sys.props = props::select(&available, &names, info.uses_detector)?;
-        sys.track_causality = sys.props.iter().any(|d| d.meta.id == props::CRB5.id);
-        sys.keep_order = !sys.props.iter().all(|d| props::order_blind(d.meta));
-        sys.reduce = spec.reduce;
-        if spec.reduce.por {
-            sys.drop_ignored = true;
-            sys.reduction_notes.push(
-                "por: receipts a process ignores for good are taken at once (an ample set of one invisible, independent step)"
-                    .into(),
-            );
-        }
-        if spec.reduce.symmetry {
-            sys.enable_symmetry();
-        }
-        Ok((sys, params))
-    }
 }
 
 /// Renders the chart of a trace handle.
@@ -164,7 +72,7 @@ pub fn replay_report<M: checker::Spec>(
     let last = probe.last();
     let mut findings = Vec::new();
     for d in m.props() {
-        let judged = d.meta.kind != props::Kind::Liveness || m.quiescent(last);
+        let judged = d.meta.kind != crate::engine::property::Kind::Liveness || m.quiescent(last);
         let why = if judged { (d.check)(m, last) } else { None };
         let status = if why.is_some() {
             checker::Status::Violated
@@ -197,85 +105,6 @@ pub fn replay_report<M: checker::Spec>(
     Ok(report)
 }
 
-impl<P: Protocol> Builder for Entry<P> {
-    type Model = System<P>;
-
-    fn info(&self) -> &ModelInfo {
-        &self.info
-    }
-
-    fn params(&self) -> Vec<&'static ParamSpec> {
-        let mut v: Vec<&'static ParamSpec> = COMMON.iter().collect();
-        if self.info.uses_detector {
-            v.push(&DETECTOR);
-            v.extend(HEARTBEAT.iter());
-        }
-        v.extend(self.info.params.iter());
-        v
-    }
-
-    fn build(&self, spec: &RunSpec) -> Result<(System<P>, Params)> {
-        self.system(spec)
-    }
-
-    fn has_probability(&self) -> bool {
-        true
-    }
-
-    fn audit(&self, m: &System<P>, max_states: usize) -> Vec<String> {
-        m.audit(max_states)
-    }
-
-    fn probability(&self, mut m: System<P>, opts: &ProbOptions) -> Result<Vec<Probability>> {
-        m.drop_ignored = true;
-        let m = &m;
-        m.props
-            .iter()
-            .map(|d| crate::engine::prob::probability(m, d, opts))
-            .collect()
-    }
-}
-
-/// What each kind of model entry provides: how to build its model. [`ModelEntry`] (check,
-/// replay, diagrams, Explorer) is derived from it once for all.
-pub trait Builder: Sync {
-    type Model: checker::Spec + Send + 'static;
-    fn info(&self) -> &ModelInfo;
-    /// Every parameter besides `n` and `f`.
-    fn params(&self) -> Vec<&'static ParamSpec>;
-    /// The default number of faults.
-    fn default_f(&self) -> u8 {
-        0
-    }
-    /// Builds the model from `spec`, validating every parameter.
-    fn build(&self, spec: &RunSpec) -> Result<(Self::Model, Params)>;
-    /// Whether [`Builder::probability`] is implemented.
-    fn has_probability(&self) -> bool {
-        false
-    }
-    /// Exact probabilities of the model's properties; only models with random steps (or whose
-    /// adversary is the only source of branching) implement it.
-    fn probability(&self, _m: Self::Model, _opts: &ProbOptions) -> Result<Vec<Probability>> {
-        self.probability_unsupported()
-    }
-    /// The error for models without [`Builder::probability`].
-    fn probability_unsupported<T>(&self) -> Result<T> {
-        Err(Error::input(format!(
-            "prob works on broadcast models (gossip has random steps); {} is not one",
-            Builder::info(self).name
-        )))
-    }
-    /// Audits what the reductions rely on over the first `max_states` states (see
-    /// [`System::audit`]); the list of failures.
-    fn audit(&self, _m: &Self::Model, _max_states: usize) -> Vec<String> {
-        Vec::new()
-    }
-    /// Checks a built model (default: the state-space search of [`checker::check`]).
-    fn check_model(&self, m: &Self::Model, params: &Params, opts: &Options) -> Report {
-        check_and_report(m, Builder::info(self), params, opts)
-    }
-}
-
 impl<B: Builder> ModelEntry for B {
     fn info(&self) -> &ModelInfo {
         Builder::info(self)
@@ -288,7 +117,7 @@ impl<B: Builder> ModelEntry for B {
     }
     fn check(&self, spec: &RunSpec, opts: &Options) -> Result<Report> {
         let (m, params) = self.build(spec)?;
-        Ok(self.check_model(&m, &params, opts))
+        Ok(check_and_report(&m, Builder::info(self), &params, opts))
     }
     fn diagram(&self, spec: &RunSpec, handle: &str, svg: bool) -> Result<String> {
         let (m, _) = self.build(spec)?;
@@ -345,7 +174,104 @@ pub fn check_and_report<M: checker::Spec>(
     opts: &Options,
 ) -> Report {
     let outcome = checker::check(m, opts);
-    report_of(m, info, params, opts, &outcome)
+    let mut report = report_of(m, info, params, opts, &outcome);
+    if m.props().iter().any(|d| m.temporal(d.meta).is_some()) {
+        judge_fair_cycles(m, opts, &mut report);
+    }
+    report
+}
+
+/// Judges the [`Spec::temporal`] properties of a cyclic model in `report` by the fair-cycle
+/// checker ([`crate::engine::liveness`]): each counterexample is a lasso with its repeating
+/// steps marked ↻. Safety properties keep the state-space search's verdicts.
+fn judge_fair_cycles<M: Spec>(m: &M, opts: &Options, report: &mut Report) {
+    {
+        let fair = m.fairness();
+        let names: Vec<&str> = fair.iter().map(|c| c.name).collect();
+        report.liveness_method = format!(
+            "fair-cycle (SCC search over the whole graph) under {}",
+            if names.is_empty() {
+                "no fairness assumption".to_string()
+            } else {
+                names.join(", ")
+            }
+        );
+        let g = liveness::explore(
+            m,
+            opts.max_states.unwrap_or(1_000_000),
+            opts.max_depth,
+            opts.timeout,
+        );
+        for p in report.properties.iter_mut() {
+            let Some(formula) = m.temporal(p.meta) else {
+                continue;
+            };
+            match liveness::check(&g, &formula, &fair) {
+                Verdict::Unknown => {
+                    p.status = Status::Unknown;
+                    p.why = None;
+                }
+                Verdict::Holds => {
+                    p.status = Status::Holds;
+                    p.why = None;
+                }
+                Verdict::Violated(lasso) => {
+                    p.status = Status::Violated;
+                    let mut trace = Vec::new();
+                    let mut indices = vec![g
+                        .init
+                        .iter()
+                        .position(|&i| i == lasso.prefix[0])
+                        .unwrap_or(0)];
+                    let forced = &lasso.forced;
+                    let mut push =
+                        |from: usize, to: usize, cycle: bool, trace: &mut Vec<TraceStep>| {
+                            // The fairness edge the cycle chose, else any edge between the two.
+                            let k = forced
+                                .iter()
+                                .find(|(v, k)| *v == from && g.edges[from][*k].1 == to)
+                                .map(|(_, k)| *k)
+                                .or_else(|| g.edges[from].iter().position(|(_, j)| *j == to));
+                            let Some(k) = k else {
+                                return;
+                            };
+                            let a = &g.edges[from][k].0;
+                            indices.push(k);
+                            let st = m.render_step(&g.states[from], a, &g.states[to]);
+                            let mark = if cycle { "↻ " } else { "" };
+                            trace.push(TraceStep {
+                                step: trace.len() + 1,
+                                action: format!("{mark}{}", st.action),
+                                effects: st.effects,
+                            });
+                        };
+                    for w in lasso.prefix.windows(2) {
+                        push(w[0], w[1], false, &mut trace);
+                    }
+                    for w in lasso.cycle.windows(2) {
+                        push(w[0], w[1], true, &mut trace);
+                    }
+                    let handle: Vec<String> = indices.iter().map(|i| i.to_string()).collect();
+                    p.handle = Some(handle.join("."));
+                    p.explorer_path = Some(format!("#/steps/{}", handle.join("/")));
+                    p.end = if lasso.cycle.is_empty() {
+                        vec!["the run stops here: no step is enabled".to_string()]
+                    } else {
+                        vec![format!(
+                            "the steps marked ↻ repeat forever (the replay handle covers the prefix and one turn of the cycle); this run is fair under: {}",
+                            if names.is_empty() {
+                                "no assumption (fairness=off)".to_string()
+                            } else {
+                                names.join(", ")
+                            }
+                        )]
+                    };
+                    p.why = Some(m.why_not(p.meta));
+                    p.trace = trace;
+                }
+            }
+        }
+    }
 }
 
 fn report_of<M: checker::Spec>(
@@ -382,16 +308,106 @@ fn shown_params(params: &Params) -> BTreeMap<String, String> {
     shown
 }
 
-/// Looks a model up by its CLI name.
-pub fn find(name: &str) -> Result<&'static dyn ModelEntry> {
-    crate::models::all()
-        .into_iter()
-        .find(|e| e.info().name == name)
-        .ok_or_else(|| {
-            let names: Vec<&str> = crate::models::all().iter().map(|e| e.info().name).collect();
-            Error::input(format!(
-                "unknown model '{name}' (known: {})",
-                names.join(", ")
-            ))
-        })
+/// The models a command line knows: a value, so that a user's crate can add its own to the
+/// built-ins (`Registry::builtin().with(&MY_ENTRY)`) and get the whole CLI for them
+/// (`app::cli::main_with`).
+#[derive(Clone)]
+pub struct Registry {
+    entries: Vec<&'static dyn ModelEntry>,
+}
+
+impl Registry {
+    /// No models.
+    pub fn empty() -> Registry {
+        Registry {
+            entries: Vec::new(),
+        }
+    }
+
+    /// Every built-in model, in `list` order.
+    pub fn builtin() -> Registry {
+        use crate::models::{agreement, broadcast, gossip, links, order};
+        let entries: Vec<&'static dyn ModelEntry> = vec![
+            &broadcast::beb::ENTRY,
+            &broadcast::eager_rb::ENTRY,
+            &broadcast::lazy_rb::ENTRY,
+            &broadcast::all_ack_urb::ENTRY,
+            &broadcast::majority_ack_urb::ENTRY,
+            &broadcast::sync_fail_stop_rb::ENTRY,
+            &order::fifo::ENTRY,
+            &order::causal_no_waiting::ENTRY,
+            &order::causal_waiting::ENTRY,
+            &order::sequencer_total_order::ENTRY,
+            &order::isis_total_order::ENTRY,
+            &order::fifo_total_order::ENTRY,
+            &agreement::om::ENTRY,
+            &agreement::sm::ENTRY,
+            &agreement::majority_consensus::ENTRY,
+            &agreement::unanimous_consensus::ENTRY,
+            &links::point_to_point::FAIR_LOSS,
+            &links::point_to_point::STUBBORN,
+            &links::point_to_point::PERFECT,
+            &links::delivery::AT_MOST_ONCE,
+            &links::delivery::AT_LEAST_ONCE,
+            &links::delivery::EXACTLY_ONCE,
+            &links::heartbeat_fd::ENTRY,
+            &gossip::eager_gossip::ENTRY,
+            &gossip::flood::ENTRY,
+            &gossip::random_walk::ENTRY,
+            &gossip::lazy_push_gossip::ENTRY,
+            &gossip::pull_gossip::ENTRY,
+            &gossip::anti_entropy::ENTRY,
+        ];
+        Registry { entries }
+    }
+
+    /// This registry and `entry` after it (a user's model beside the built-ins). Two entries
+    /// with one name are refused when the registry is used ([`Registry::validate`]).
+    pub fn with(mut self, entry: &'static dyn ModelEntry) -> Registry {
+        self.entries.push(entry);
+        self
+    }
+
+    /// Every model, in `list` order.
+    pub fn entries(&self) -> &[&'static dyn ModelEntry] {
+        &self.entries
+    }
+
+    /// An error naming the first model name registered twice, or a name that is not a CLI
+    /// name (lower-case letters, digits and dashes).
+    pub fn validate(&self) -> Result<()> {
+        for (i, e) in self.entries.iter().enumerate() {
+            let name = e.info().name;
+            let ok = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !ok {
+                return Err(Error::input(format!(
+                    "model name '{name}' is not a CLI name (lower-case letters, digits and dashes)"
+                )));
+            }
+            if self.entries[..i].iter().any(|o| o.info().name == name) {
+                return Err(Error::input(format!(
+                    "two models are registered as '{name}'"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Looks a model up by its CLI name.
+    pub fn find(&self, name: &str) -> Result<&'static dyn ModelEntry> {
+        self.entries
+            .iter()
+            .copied()
+            .find(|e| e.info().name == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = self.entries.iter().map(|e| e.info().name).collect();
+                Error::input(format!(
+                    "unknown model '{name}' (known: {})",
+                    names.join(", ")
+                ))
+            })
+    }
 }

@@ -2,7 +2,7 @@
 //! for machines (`--format json`).
 
 use crate::engine::checker::{Finding, Outcome, Spec, Status};
-use crate::props::Kind;
+use crate::engine::property::Kind;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -19,7 +19,7 @@ pub struct TraceStep {
 #[derive(Clone, Debug, Serialize)]
 pub struct PropReport {
     #[serde(skip)]
-    pub meta: &'static crate::props::PropMeta,
+    pub meta: &'static crate::engine::property::PropMeta,
     pub name: String,
     pub id: String,
     pub kind: &'static str,
@@ -81,7 +81,7 @@ pub struct RunInfo<'a> {
     pub fault_model: &'a str,
     pub tolerance: &'a str,
     pub within_tolerance: bool,
-    pub claims: &'a [&'static crate::props::PropMeta],
+    pub claims: &'a [&'static crate::engine::property::PropMeta],
     pub strategy: &'a str,
     pub threads: usize,
 }
@@ -290,7 +290,7 @@ fn render_trace(s: &mut String, trace: &[TraceStep], end: &[String]) {
 fn prop_report<M: Spec>(
     m: &M,
     f: &Finding<M>,
-    claims: &[&'static crate::props::PropMeta],
+    claims: &[&'static crate::engine::property::PropMeta],
 ) -> PropReport {
     let mut trace = Vec::new();
     let mut end = Vec::new();

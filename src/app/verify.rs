@@ -1,11 +1,11 @@
 //! `broadcheck verify`: runs model files and compares each verdict with the expected one.
 
 use crate::app::modelfile::ModelFile;
-use crate::app::registry;
+use crate::app::registry::Registry;
 use crate::app::report::Report;
 use crate::engine::checker::Status;
+use crate::engine::property::{is_witness_key, strip_witness, Kind};
 use crate::error::{Error, Result};
-use crate::props::{is_witness_key, strip_witness, Kind};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -56,17 +56,13 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// Runs one model file.
-pub fn verify_file(path: &Path) -> Result<FileResult> {
-    verify_file_with(path, None)
-}
-
-/// Like [`verify_file`], but with the file's reductions replaced by `reduce` (if given): every
-/// verdict must come out the same. The unique-state pin is then not compared (it holds for the
+/// Runs one model file, on a model of `reg`; with the file's reductions replaced by `reduce`
+/// (if given): every verdict must come out the same. The unique-state pin is then not compared (it holds for the
 /// file's own reductions only).
 pub fn verify_file_with(
+    reg: &Registry,
     path: &Path,
-    reduce: Option<crate::models::params::Reductions>,
+    reduce: Option<crate::engine::reductions::Reductions>,
 ) -> Result<FileResult> {
     let in_file = |e: Error| match e {
         Error::File { .. } => e,
@@ -81,7 +77,7 @@ pub fn verify_file_with(
         spec.reduce = r;
     }
     let opts = mf.options().map_err(in_file)?;
-    let entry = registry::find(&mf.model).map_err(in_file)?;
+    let entry = reg.find(&mf.model).map_err(in_file)?;
     let report = entry.check(&spec, &opts).map_err(in_file)?;
 
     let mut rows = Vec::new();
@@ -135,7 +131,7 @@ pub fn verify_file_with(
         let pr = entry.prob(&spec, &popts).map_err(in_file)?;
         for (key, want) in &mf.expect.probability {
             let found = pr.results.iter().find(|r| r.meta.matches(key));
-            let Some(r) = found.filter(|_| !crate::props::is_witness_key(key)) else {
+            let Some(r) = found.filter(|_| !crate::engine::property::is_witness_key(key)) else {
                 return Err(in_file(Error::input(format!(
                     "[expect.probability] '{key}' is not a property of runs of this model"
                 ))));
@@ -177,9 +173,10 @@ pub fn verify_file_with(
 /// `reduce`, every file runs with those reductions instead of its own (see
 /// [`verify_file_with`]).
 pub fn verify_all(
+    reg: &Registry,
     files: &[PathBuf],
     workers: usize,
-    reduce: Option<crate::models::params::Reductions>,
+    reduce: Option<crate::engine::reductions::Reductions>,
 ) -> Result<Vec<FileResult>> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let slots: Vec<std::sync::Mutex<Option<Result<FileResult>>>> =
@@ -189,7 +186,7 @@ pub fn verify_all(
             sc.spawn(|| loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let Some(f) = files.get(i) else { break };
-                let r = verify_file_with(f, reduce);
+                let r = verify_file_with(reg, f, reduce);
                 if let Ok(mut slot) = slots[i].lock() {
                     *slot = Some(r);
                 }

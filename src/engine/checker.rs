@@ -13,7 +13,7 @@
 //! - **honest about bounds**: a depth, state-count or time bound that cut the search makes the
 //!   run *bounded*; properties without a counterexample are then `unknown`, never `holds`.
 //! - **aware of quiescence**: liveness properties are judged at quiescent states (see
-//!   [`crate::props`]), each with a reachability witness against vacuity.
+//!   the property catalogue), each with a reachability witness against vacuity.
 //!
 //! Visited states are kept as 64-bit fingerprints only ([`crate::engine::visited`], 10–15 bytes per
 //! state). DFS keeps the fingerprints of the current path on its stack; BFS rebuilds a path by
@@ -28,14 +28,14 @@
 //! benchmark), so a successor is first only fingerprinted. A model that can says what its
 //! successor's fingerprint is without building it ([`Spec::successor_fingerprint`]; the
 //! runtime does it for deliveries and timers from an incrementally kept digest, see
-//! [`crate::runtime::system::SysState::digest`]); the others are built in two reused scratch states
+//! the asynchronous runtime's incrementally kept digest); the others are built in two reused scratch states
 //! ([`Spec::next_into`]). Only a new successor is built for keeps. Lookups are pipelined: one
 //! fingerprint waits while the next is computed, its visited-set line prefetched. DFS workers
 //! answer most duplicates from a small per-worker cache of fingerprints they met in the shared
 //! set, which spares them the shared set's segment locks.
 
+use crate::engine::property::{Kind, PropDef, PropMeta};
 use crate::engine::visited::FpSet;
-use crate::props::{Kind, PropDef, PropMeta};
 use stateright::{Expectation, Model, Property};
 use std::collections::HashMap;
 use std::fmt::Debug;
@@ -98,14 +98,29 @@ pub trait Spec:
         prev: &Self::State,
         a: &Self::Action,
         next: &Self::State,
-    ) -> Vec<crate::app::diagram::Event>;
+    ) -> Vec<crate::engine::chart::Event>;
     /// What a trace's initial state shows on a chart (who is faulty).
-    fn start_events(&self, _s: &Self::State) -> Vec<crate::app::diagram::Event> {
+    fn start_events(&self, _s: &Self::State) -> Vec<crate::engine::chart::Event> {
         Vec::new()
     }
     /// What a trace's last state adds to a chart (messages lost for good).
-    fn end_events(&self, _s: &Self::State) -> Vec<crate::app::diagram::Event> {
+    fn end_events(&self, _s: &Self::State) -> Vec<crate::engine::chart::Event> {
         Vec::new()
+    }
+    /// The temporal formula of a liveness property that the fair-cycle method judges on this
+    /// model's (cyclic) graph ([`crate::engine::liveness`]); `None`, the default: the property
+    /// is judged at quiescent states.
+    fn temporal(&self, _meta: &PropMeta) -> Option<crate::engine::liveness::Temporal<Self::State>> {
+        None
+    }
+    /// The fairness assumptions under which the fair-cycle method judges [`Spec::temporal`]
+    /// properties (empty: none).
+    fn fairness(&self) -> Vec<crate::engine::liveness::FairClass<Self::Action>> {
+        Vec::new()
+    }
+    /// Why a [`Spec::temporal`] property fails on a lasso, in words.
+    fn why_not(&self, meta: &PropMeta) -> String {
+        format!("{} fails on a fair run", meta.name)
     }
     /// Which method judges liveness, and under which assumptions (stated in every report).
     fn liveness_method(&self) -> &'static str;
@@ -119,8 +134,8 @@ pub trait Spec:
         Vec::new()
     }
     /// The reductions this model was built with (replay needs the same).
-    fn reduce(&self) -> crate::models::params::Reductions {
-        crate::models::params::Reductions::default()
+    fn reduce(&self) -> crate::engine::reductions::Reductions {
+        crate::engine::reductions::Reductions::default()
     }
 }
 
@@ -1531,7 +1546,26 @@ fn replay<M: Spec>(m: &M, fpr: &Fingerprinter, chain: &[u64]) -> Option<Path<M>>
 // stateright properties, for the Explorer. stateright takes plain `fn` pointers, so each
 // property index gets its own monomorphized function reading `props()[I]`.
 
-fn sr_always<M: Spec, const I: usize>(m: &M, s: &M::State) -> bool {
+/// A stateright [`Model`] that stands for a [`Spec`]: the spec itself, or a wrapper around one
+/// (the Explorer's, which adds sequence charts). Its properties are the spec's.
+pub trait AsSpec {
+    type Spec: Spec;
+    fn as_spec(&self) -> &Self::Spec;
+}
+
+impl<M: Spec> AsSpec for M {
+    type Spec = M;
+    fn as_spec(&self) -> &M {
+        self
+    }
+}
+
+/// A [`Model`] whose states are its spec's.
+pub trait SpecModel: AsSpec + Model<State = <<Self as AsSpec>::Spec as Model>::State> {}
+impl<V: AsSpec + Model<State = <<V as AsSpec>::Spec as Model>::State>> SpecModel for V {}
+
+fn sr_always<V: SpecModel, const I: usize>(v: &V, s: &V::State) -> bool {
+    let m = v.as_spec();
     let Some(d) = m.props().get(I) else {
         return true;
     };
@@ -1541,17 +1575,18 @@ fn sr_always<M: Spec, const I: usize>(m: &M, s: &M::State) -> bool {
     (d.check)(m, s).is_none()
 }
 
-fn sr_witness<M: Spec, const I: usize>(m: &M, s: &M::State) -> bool {
+fn sr_witness<V: SpecModel, const I: usize>(v: &V, s: &V::State) -> bool {
+    let m = v.as_spec();
     m.props()
         .get(I)
         .and_then(|d| d.witness)
         .is_some_and(|w| m.quiescent(s) && w(m, s))
 }
 
-type Cond<M> = fn(&M, &<M as Model>::State) -> bool;
+type Cond<V> = fn(&V, &<V as Model>::State) -> bool;
 
 macro_rules! conds {
-    ($f:ident, $($i:literal)*) => { [$($f::<M, $i> as Cond<M>),*] };
+    ($f:ident, $($i:literal)*) => { [$($f::<V, $i> as Cond<V>),*] };
 }
 
 /// Most properties one run can show in the Explorer.
@@ -1559,13 +1594,19 @@ pub const MAX_EXPLORER_PROPS: usize = 16;
 
 /// The run's properties as stateright [`Property`]s: safety and liveness as `always` (liveness
 /// only constrains quiescent states), witnesses as `sometimes`.
-pub fn stateright_properties<M: Spec>(m: &M) -> Vec<Property<M>> {
-    let always: [Cond<M>; MAX_EXPLORER_PROPS] =
+pub fn stateright_properties<V: SpecModel>(view: &V) -> Vec<Property<V>> {
+    let always: [Cond<V>; MAX_EXPLORER_PROPS] =
         conds!(sr_always, 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
-    let witness: [Cond<M>; MAX_EXPLORER_PROPS] =
+    let witness: [Cond<V>; MAX_EXPLORER_PROPS] =
         conds!(sr_witness, 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
     let mut v = Vec::new();
-    for (i, d) in m.props().iter().enumerate().take(MAX_EXPLORER_PROPS) {
+    for (i, d) in view
+        .as_spec()
+        .props()
+        .iter()
+        .enumerate()
+        .take(MAX_EXPLORER_PROPS)
+    {
         v.push(Property {
             expectation: Expectation::Always,
             name: d.meta.name,
@@ -1585,7 +1626,7 @@ pub fn stateright_properties<M: Spec>(m: &M) -> Vec<Property<M>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::registry::Entry;
+    use crate::models::entry::Entry;
     use crate::models::params::RunSpec;
     use crate::models::{
         broadcast::all_ack_urb, broadcast::beb, broadcast::eager_rb, broadcast::lazy_rb,
@@ -1654,7 +1695,7 @@ mod tests {
 
     /// The same cross-check for the synchronous-rounds runtime.
     fn rounds_same_as_stateright<P: crate::runtime::rounds::RoundProtocol>(
-        e: &crate::runtime::rounds::RoundEntry<P>,
+        e: &crate::models::entry::RoundEntry<P>,
         n: u32,
         f: u32,
     ) -> usize {

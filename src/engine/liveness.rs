@@ -505,128 +505,11 @@ fn cycle_through<M: Spec>(
     (cycle, forced)
 }
 
-// ---------------------------------------------------------------------------------------------
-// Reports: safety by the state-space checker, liveness by the fair-cycle checker.
-
-use crate::app::registry::{check_and_report, ModelInfo};
-use crate::app::report::{Report, TraceStep};
-use crate::engine::checker::{Options, Status};
-use crate::models::params::Params;
-use crate::props::PropMeta;
-
-/// A cyclic model checked by the fair-cycle method: its fairness assumptions and the temporal
-/// formula of each of its liveness properties.
-pub trait FairSpec: Spec {
-    fn fairness(&self) -> Vec<FairClass<Self::Action>>;
-    fn temporal(&self, meta: &PropMeta) -> Option<Temporal<Self::State>>;
-    /// Why a liveness property fails on a lasso, in words.
-    fn why_not(&self, meta: &PropMeta) -> String;
-}
-
-/// Checks a cyclic model: safety properties by the state-space search, liveness properties by
-/// the fair-cycle checker, each counterexample a lasso with its repeating steps marked ↻.
-pub fn check_and_report_fair<M: FairSpec>(
-    m: &M,
-    info: &ModelInfo,
-    params: &Params,
-    opts: &Options,
-) -> Report {
-    {
-        let mut report = check_and_report(m, info, params, opts);
-        let fair = m.fairness();
-        let names: Vec<&str> = fair.iter().map(|c| c.name).collect();
-        report.liveness_method = format!(
-            "fair-cycle (SCC search over the whole graph) under {}",
-            if names.is_empty() {
-                "no fairness assumption".to_string()
-            } else {
-                names.join(", ")
-            }
-        );
-        let g = explore(
-            m,
-            opts.max_states.unwrap_or(1_000_000),
-            opts.max_depth,
-            opts.timeout,
-        );
-        for p in report.properties.iter_mut() {
-            let Some(formula) = m.temporal(p.meta) else {
-                continue;
-            };
-            match check(&g, &formula, &fair) {
-                Verdict::Unknown => {
-                    p.status = Status::Unknown;
-                    p.why = None;
-                }
-                Verdict::Holds => {
-                    p.status = Status::Holds;
-                    p.why = None;
-                }
-                Verdict::Violated(lasso) => {
-                    p.status = Status::Violated;
-                    let mut trace = Vec::new();
-                    let mut indices = vec![g
-                        .init
-                        .iter()
-                        .position(|&i| i == lasso.prefix[0])
-                        .unwrap_or(0)];
-                    let forced = &lasso.forced;
-                    let mut push =
-                        |from: usize, to: usize, cycle: bool, trace: &mut Vec<TraceStep>| {
-                            // The fairness edge the cycle chose, else any edge between the two.
-                            let k = forced
-                                .iter()
-                                .find(|(v, k)| *v == from && g.edges[from][*k].1 == to)
-                                .map(|(_, k)| *k)
-                                .or_else(|| g.edges[from].iter().position(|(_, j)| *j == to));
-                            let Some(k) = k else {
-                                return;
-                            };
-                            let a = &g.edges[from][k].0;
-                            indices.push(k);
-                            let st = m.render_step(&g.states[from], a, &g.states[to]);
-                            let mark = if cycle { "↻ " } else { "" };
-                            trace.push(TraceStep {
-                                step: trace.len() + 1,
-                                action: format!("{mark}{}", st.action),
-                                effects: st.effects,
-                            });
-                        };
-                    for w in lasso.prefix.windows(2) {
-                        push(w[0], w[1], false, &mut trace);
-                    }
-                    for w in lasso.cycle.windows(2) {
-                        push(w[0], w[1], true, &mut trace);
-                    }
-                    let handle: Vec<String> = indices.iter().map(|i| i.to_string()).collect();
-                    p.handle = Some(handle.join("."));
-                    p.explorer_path = Some(format!("#/steps/{}", handle.join("/")));
-                    p.end = if lasso.cycle.is_empty() {
-                        vec!["the run stops here: no step is enabled".to_string()]
-                    } else {
-                        vec![format!(
-                            "the steps marked ↻ repeat forever (the replay handle covers the prefix and one turn of the cycle); this run is fair under: {}",
-                            if names.is_empty() {
-                                "no assumption (fairness=off)".to_string()
-                            } else {
-                                names.join(", ")
-                            }
-                        )]
-                    };
-                    p.why = Some(m.why_not(p.meta));
-                    p.trace = trace;
-                }
-            }
-        }
-        report
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::engine::checker::Step;
-    use crate::props::PropDef;
+    use crate::engine::property::PropDef;
     use stateright::{Checker, Model, Property};
 
     /// A `Spec` for a toy graph model: no properties, no narration.
@@ -651,7 +534,7 @@ mod tests {
                 fn processes(&self) -> usize {
                     1
                 }
-                fn events(&self, _: &$s, _: &$a, _: &$s) -> Vec<crate::app::diagram::Event> {
+                fn events(&self, _: &$s, _: &$a, _: &$s) -> Vec<crate::engine::chart::Event> {
                     Vec::new()
                 }
                 fn liveness_method(&self) -> &'static str {

@@ -44,8 +44,8 @@
 //! printed as such and never as an exact value.
 
 use crate::engine::checker::{Fingerprinter, Spec};
+use crate::engine::property::{Kind, PropDef, PropMeta};
 use crate::error::{Error, Result};
-use crate::props::{Kind, PropDef, PropMeta};
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{One, Signed, ToPrimitive, Zero};
@@ -561,7 +561,7 @@ mod tests {
     /// Dropping ignored messages (a bisimulation quotient) must not change any probability.
     #[test]
     fn dropping_ignored_messages_preserves_probabilities() {
-        use crate::app::registry::Entry;
+        use crate::models::entry::Entry;
         use crate::models::params::RunSpec;
         use crate::runtime::protocol::Protocol;
         fn both<P: Protocol>(e: &Entry<P>, n: u32, f: u32, kv: &[(&str, &str)]) {

@@ -2,6 +2,7 @@
 //! model's own. Every value is validated; an unknown key or a bad value is an input error, never
 //! a silent default.
 
+use crate::engine::reductions::Reductions;
 use crate::error::{Error, Result};
 use crate::runtime::protocol::{Pid, MAX_MSGS, MAX_PROCS};
 use std::collections::BTreeMap;
@@ -81,56 +82,6 @@ pub struct RunSpec {
     pub reduce: Reductions,
 }
 
-/// State-space reductions (see [`crate::runtime::reduce`]). Both preserve every verdict the run checks;
-/// they change the unique-state count, so a pinned count is pinned with its reductions.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Reductions {
-    /// Partial-order reduction: receipts a process ignores for good are taken at once.
-    pub por: bool,
-    /// Symmetry reduction: states equal up to renaming interchangeable processes are one.
-    pub symmetry: bool,
-}
-
-impl Reductions {
-    /// Accepted names (`--reduce`, `search.reduce`).
-    pub const NAMES: &'static [&'static str] = &["por", "symmetry", "all", "none"];
-
-    /// Parses a list of reduction names (`all` = every reduction, `none` = no reduction).
-    pub fn parse(items: &[String]) -> Result<Reductions> {
-        let mut r = Reductions::default();
-        for it in items.iter().flat_map(|s| s.split(',')) {
-            match it.trim() {
-                "por" => r.por = true,
-                "symmetry" => r.symmetry = true,
-                "all" => {
-                    r.por = true;
-                    r.symmetry = true;
-                }
-                "none" => {}
-                other => {
-                    return Err(Error::input(format!(
-                        "unknown reduction '{other}' (expected one of: {})",
-                        Self::NAMES.join(", ")
-                    )))
-                }
-            }
-        }
-        Ok(r)
-    }
-
-    /// The names of the reductions asked for (`por`, `symmetry`), for reports and replay.
-    pub fn names(self) -> Vec<&'static str> {
-        let mut v = Vec::new();
-        if self.por {
-            v.push("por");
-        }
-        if self.symmetry {
-            v.push("symmetry");
-        }
-        v
-    }
-}
-
 impl RunSpec {
     /// `model` with `n`, `f` and parameters; the claimed properties, no reductions.
     pub fn of(model: &str, n: u32, f: u32, params: &[(&str, &str)]) -> RunSpec {
@@ -147,7 +98,7 @@ impl RunSpec {
     }
 
     /// The properties to check: the ones asked for, or else the ones the algorithm claims.
-    pub fn property_names(&self, claims: &[&crate::props::PropMeta]) -> Vec<String> {
+    pub fn property_names(&self, claims: &[&crate::engine::property::PropMeta]) -> Vec<String> {
         if self.properties.is_empty() {
             claims.iter().map(|c| c.id.to_string()).collect()
         } else {

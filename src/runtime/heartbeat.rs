@@ -297,7 +297,8 @@ mod tests {
     #[test]
     fn timing_parameters_need_the_heartbeat_detector() {
         let spec = crate::models::params::RunSpec::of("lazy-rb", 2, 0, &[("hb_timeout", "3")]);
-        let e = crate::app::registry::find("lazy-rb")
+        let e = crate::app::registry::Registry::builtin()
+            .find("lazy-rb")
             .unwrap()
             .check(&spec, &Default::default())
             .unwrap_err();

@@ -3,7 +3,7 @@
 //! Ghost state is bookkeeping the algorithm cannot see: per process, the messages it delivered in
 //! order; globally, which messages were broadcast, which processes crashed, and what each
 //! process's failure detector has reported. The runtime ([`crate::runtime::system`]) updates it on every
-//! step; the catalogue predicates ([`crate::props`]) judge it.
+//! step; the catalogue predicates (the `props` layer above) judge it.
 
 use crate::runtime::bits::{MSet, PSet};
 use crate::runtime::protocol::{MsgId, Pid, MAX_PROCS};

@@ -3,7 +3,6 @@
 
 pub mod bits;
 pub mod detector;
-pub mod gossip;
 pub mod heartbeat;
 pub mod history;
 pub mod network;

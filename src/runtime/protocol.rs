@@ -3,7 +3,7 @@
 //! crash-stop faults, the failure detector, the delivery log) is the runtime's, in
 //! [`crate::runtime::system`], and is shared by every model.
 
-use crate::props::PropDef;
+use crate::engine::property::PropDef;
 use crate::runtime::bits::PSet;
 use crate::runtime::reduce::Perm;
 use crate::runtime::system::System;

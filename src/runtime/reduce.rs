@@ -215,7 +215,7 @@ pub fn rename_by_msg<T: Rename + Clone>(v: &[T], p: &Perm) -> Vec<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::params::Reductions;
+    use crate::engine::reductions::Reductions;
     use std::path::PathBuf;
 
     fn model_files() -> Vec<PathBuf> {
@@ -233,7 +233,13 @@ mod tests {
     #[test]
     fn every_seeded_bug_is_still_found_with_reductions() {
         let files = model_files();
-        let results = crate::app::verify::verify_all(&files, 2, Some(ALL)).expect("files load");
+        let results = crate::app::verify::verify_all(
+            &crate::app::registry::Registry::builtin(),
+            &files,
+            2,
+            Some(ALL),
+        )
+        .expect("files load");
         let violated = results
             .iter()
             .flat_map(|r| &r.rows)
@@ -261,10 +267,12 @@ mod tests {
     fn reductions_are_honest_on_every_model_file() {
         for path in model_files() {
             let mf = crate::app::modelfile::ModelFile::load(&path).expect("loads");
-            for reduce in [crate::models::params::Reductions::default(), ALL] {
+            for reduce in [crate::engine::reductions::Reductions::default(), ALL] {
                 let mut spec = mf.run_spec().expect("valid");
                 spec.reduce = reduce;
-                let entry = crate::app::registry::find(&mf.model).expect("known model");
+                let entry = crate::app::registry::Registry::builtin()
+                    .find(&mf.model)
+                    .expect("known model");
                 let problems = entry.audit(&spec, 1500).expect("builds");
                 assert!(
                     problems.is_empty(),
@@ -349,7 +357,9 @@ mod tests {
                 reduce: r,
                 ..crate::models::params::RunSpec::of(model, n, f, params)
             };
-            let entry = crate::app::registry::find(model).expect("known");
+            let entry = crate::app::registry::Registry::builtin()
+                .find(model)
+                .expect("known");
             let opts = crate::engine::checker::Options::default();
             entry.check(&spec, &opts).expect("runs").unique_states
         };

@@ -22,7 +22,7 @@
 //! liveness ("every correct process decides") is judged at terminal states, soundly.
 
 use crate::engine::checker::{Spec, Step};
-use crate::props::PropDef;
+use crate::engine::property::PropDef;
 use crate::runtime::bits::PSet;
 use crate::runtime::protocol::Pid;
 use crate::runtime::reduce::Rename;
@@ -183,7 +183,21 @@ pub struct Rounds<P: RoundProtocol> {
     pub env: REnv,
     pub props: Vec<PropDef<Rounds<P>>>,
     /// The reductions asked for; neither applies to this runtime (see [`Rounds::reductions`]).
-    pub reduce: crate::models::params::Reductions,
+    pub reduce: crate::engine::reductions::Reductions,
+    /// What the checked properties read, as far as the reductions care.
+    pub reads: Reads,
+}
+
+/// What the checked properties read, as far as the reductions care; set by whoever picks the
+/// properties (the catalogue is a layer up).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reads {
+    /// A property speaks of the commander p0 apart from the lieutenants (IC1, IC2, TERM):
+    /// symmetry keeps p0 fixed.
+    pub commander: bool,
+    /// A property reads the decisions of faulty processes (C2 validity, C3 integrity): `por`
+    /// keeps the traitors' messages to traitors.
+    pub faulty_decisions: bool,
 }
 
 enum Choice<M> {
@@ -276,10 +290,7 @@ impl<P: RoundProtocol> Rounds<P> {
     /// Whether a checked property reads the decisions of faulty processes (C2 validity and C3
     /// integrity read every process's).
     fn reads_faulty_decisions(&self) -> bool {
-        use crate::props::{C2, C3};
-        self.props
-            .iter()
-            .any(|p| p.meta.id == C2.id || p.meta.id == C3.id)
+        self.reads.faulty_decisions
     }
 
     /// `por`: traitors' messages to traitors are not chosen (they cannot change a later slot,
@@ -350,10 +361,8 @@ impl<P: RoundProtocol> Rounds<P> {
     /// The protocol's symmetry classes, with p0 in a class of its own when a checked property
     /// singles it out (IC1, IC2 and TERM speak of the commander p0 and the lieutenants).
     fn classes(&self) -> Option<Vec<u32>> {
-        use crate::props::{IC1, IC2, TERM};
         let mut class = self.proto.classes(&self.env)?;
-        let commander = [IC1.id, IC2.id, TERM.id];
-        if self.props.iter().any(|p| commander.contains(&p.meta.id)) {
+        if self.reads.commander {
             class[0] = u32::MAX;
         }
         Some(class)
@@ -487,7 +496,8 @@ impl<P: RoundProtocol> Rounds<P> {
             proto: self.proto.clone(),
             env: self.env.clone(),
             props: Vec::new(),
-            reduce: crate::models::params::Reductions::default(),
+            reduce: crate::engine::reductions::Reductions::default(),
+            reads: Reads::default(),
         };
         let mut problems = Vec::new();
         let inits = plain.all_inits();
@@ -753,10 +763,6 @@ impl<P: RoundProtocol> stateright::Model for Rounds<P> {
     fn properties(&self) -> Vec<stateright::Property<Self>> {
         crate::engine::checker::stateright_properties(self)
     }
-
-    fn as_svg(&self, path: stateright::Path<Self::State, Self::Action>) -> Option<String> {
-        crate::app::diagram::explorer_svg(self, path)
-    }
 }
 
 impl<P: RoundProtocol> Spec for Rounds<P> {
@@ -764,7 +770,7 @@ impl<P: RoundProtocol> Spec for Rounds<P> {
         &self.props
     }
 
-    fn reduce(&self) -> crate::models::params::Reductions {
+    fn reduce(&self) -> crate::engine::reductions::Reductions {
         self.reduce
     }
 
@@ -978,8 +984,8 @@ impl<P: RoundProtocol> Spec for Rounds<P> {
         prev: &RState<P>,
         a: &RAction<P::Msg>,
         next: &RState<P>,
-    ) -> Vec<crate::app::diagram::Event> {
-        use crate::app::diagram::Event;
+    ) -> Vec<crate::engine::chart::Event> {
+        use crate::engine::chart::Event;
         let env = &self.env;
         let mut ev = Vec::new();
         match a {
@@ -1038,14 +1044,14 @@ impl<P: RoundProtocol> Spec for Rounds<P> {
         ev
     }
 
-    fn start_events(&self, s: &RState<P>) -> Vec<crate::app::diagram::Event> {
+    fn start_events(&self, s: &RState<P>) -> Vec<crate::engine::chart::Event> {
         let what = match self.env.kind {
             FaultKind::Byzantine => "TRAITOR",
             FaultKind::Crash => "may crash",
         };
         s.faulty
             .iter()
-            .map(|p| crate::app::diagram::Event::Note {
+            .map(|p| crate::engine::chart::Event::Note {
                 at: p,
                 text: what.to_string(),
             })
@@ -1157,127 +1163,11 @@ impl fmt::Debug for Chain {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Registry glue.
-
-use crate::app::registry::{Builder, ModelInfo};
-use crate::error::{Error, Result};
-use crate::models::params::{ParamSpec, Params, RunSpec};
-
-/// A round-based model the CLI can run.
-pub struct RoundEntry<P: RoundProtocol> {
-    pub info: ModelInfo,
-    pub kind: FaultKind,
-    pub names: [&'static str; 2],
-    pub default: Val,
-    pub default_f: u8,
-    pub build: fn(&Params) -> Result<P>,
-}
-
-impl<P: RoundProtocol> RoundEntry<P> {
-    /// Builds the model for `spec`, validating every parameter.
-    pub fn system(&self, spec: &RunSpec) -> Result<(Rounds<P>, Params)> {
-        let info = &self.info;
-        let params = Params::resolve(
-            info.name,
-            spec.n.unwrap_or(u32::from(info.default_n)),
-            spec.f.unwrap_or(u32::from(self.default_f)),
-            &spec.params,
-            &Builder::params(self),
-        )?;
-        let (n, f) = (params.n, params.f);
-        let placements = match self.kind {
-            FaultKind::Crash => placements(n, f, |_| true),
-            FaultKind::Byzantine => {
-                let which = params.get("traitors");
-                let sets = match which {
-                    "any" => placements(n, f, |_| true),
-                    "commander" => placements(n, f, |s| s.contains(0)),
-                    "lieutenants" => placements(n, f, |s| !s.contains(0)),
-                    list => {
-                        let mut set = PSet::EMPTY;
-                        for part in list.split(',') {
-                            let part = part.trim();
-                            match part.strip_prefix('p').unwrap_or(part).parse::<Pid>() {
-                                Ok(p) if p < n && !set.contains(p) => {
-                                    set.insert(p);
-                                }
-                                _ => {
-                                    return Err(Error::input(format!(
-                                        "parameter traitors must be any, commander, lieutenants or ids below n = {n} (got '{list}')"
-                                    )))
-                                }
-                            }
-                        }
-                        if set.len() != f as usize {
-                            return Err(Error::input(format!(
-                                "traitors = {list} names {} process(es) but f = {f}",
-                                set.len()
-                            )));
-                        }
-                        vec![set]
-                    }
-                };
-                if sets.is_empty() {
-                    return Err(Error::input(format!(
-                        "no placement of f = {f} traitor(s) among n = {n} matches traitors = {which}"
-                    )));
-                }
-                sets
-            }
-        };
-        let env = REnv {
-            n,
-            f,
-            kind: self.kind,
-            placements,
-            names: self.names,
-            default: self.default,
-        };
-        let proto = (self.build)(&params)?;
-        let available = crate::props::agreement_catalogue::<P>();
-        let names = spec.property_names(info.claims);
-        let props = crate::props::select(&available, &names, false)?;
-        Ok((
-            Rounds {
-                proto,
-                env,
-                props,
-                reduce: spec.reduce,
-            },
-            params,
-        ))
-    }
-}
-
-impl<P: RoundProtocol> Builder for RoundEntry<P> {
-    type Model = Rounds<P>;
-
-    fn info(&self) -> &ModelInfo {
-        &self.info
-    }
-
-    fn params(&self) -> Vec<&'static ParamSpec> {
-        self.info.params.iter().collect()
-    }
-
-    fn default_f(&self) -> u8 {
-        self.default_f
-    }
-
-    fn build(&self, spec: &RunSpec) -> Result<(Rounds<P>, Params)> {
-        self.system(spec)
-    }
-
-    fn audit(&self, m: &Rounds<P>, max_states: usize) -> Vec<String> {
-        m.audit(max_states)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::params::{Reductions, RunSpec};
+    use crate::engine::reductions::Reductions;
+    use crate::models::params::RunSpec;
     use crate::test_util::*;
 
     /// Delegates to `inner` but makes the claims it is told to, and with `bias` set, that
@@ -1350,7 +1240,7 @@ mod tests {
     }
 
     fn audit<P: RoundProtocol>(
-        entry: &RoundEntry<P>,
+        entry: &crate::models::entry::RoundEntry<P>,
         n: u32,
         f: u32,
         liar: impl Fn(P) -> Liar<P>,
@@ -1362,6 +1252,7 @@ mod tests {
             env: m.env,
             props: Vec::new(),
             reduce: Reductions::default(),
+            reads: m.reads,
         };
         m.audit(100_000)
     }
@@ -1410,7 +1301,9 @@ mod tests {
                 },
                 ..RunSpec::of(model, n, f, &params)
             };
-            let entry = crate::app::registry::find(model).expect("known");
+            let entry = crate::app::registry::Registry::builtin()
+                .find(model)
+                .expect("known");
             let problems = entry.audit(&spec, 200_000).expect("builds");
             assert_eq!(problems, Vec::<String>::new(), "{model} n={n} f={f}");
         }
@@ -1438,7 +1331,9 @@ mod tests {
                 reduce: both,
                 ..plain.clone()
             };
-            let entry = crate::app::registry::find("majority-consensus").expect("known");
+            let entry = crate::app::registry::Registry::builtin()
+                .find("majority-consensus")
+                .expect("known");
             let opts = crate::engine::checker::Options::default();
             let a = entry.check(&plain, &opts).expect("valid");
             let b = entry.check(&reduced, &opts).expect("valid");
@@ -1487,7 +1382,8 @@ mod tests {
             reduce,
             ..RunSpec::of("om", n, f, &[])
         };
-        crate::app::registry::find("om")
+        crate::app::registry::Registry::builtin()
+            .find("om")
             .expect("om")
             .check(&spec, &crate::engine::checker::Options::default())
             .expect("valid")

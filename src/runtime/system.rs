@@ -38,7 +38,7 @@
 //! that were lost. This is what lets the checker find Best-Effort Broadcast's classic agreement
 //! violation: a broadcast's sends happen in one step, and the crash must be able to cut them.
 
-use crate::props::PropDef;
+use crate::engine::property::PropDef;
 use crate::runtime::bits::PSet;
 use crate::runtime::detector::Detector;
 use crate::runtime::history::History;
@@ -76,9 +76,9 @@ pub struct System<P: Protocol> {
     /// What the reductions asked for do in this run, for the report.
     pub reduction_notes: Vec<String>,
     /// The reductions asked for.
-    pub reduce: crate::models::params::Reductions,
+    pub reduce: crate::engine::reductions::Reductions,
     /// Keep each delivery log in delivery order. When no checked property reads the order
-    /// (see [`crate::props::order_blind`]), logs are kept sorted instead: runs that
+    /// (the catalogue says which), logs are kept sorted instead: runs that
     /// delivered the same messages in a different order then reach the same state, which every
     /// checked property judges alike.
     pub keep_order: bool,
@@ -194,7 +194,7 @@ impl<P: Protocol> System<P> {
             symmetry: Vec::new(),
             sym_class: Vec::new(),
             reduction_notes: Vec::new(),
-            reduce: crate::models::params::Reductions::default(),
+            reduce: crate::engine::reductions::Reductions::default(),
             keep_order: true,
         }
     }
@@ -1200,10 +1200,6 @@ impl<P: Protocol> stateright::Model for System<P> {
     fn properties(&self) -> Vec<stateright::Property<Self>> {
         crate::engine::checker::stateright_properties(self)
     }
-
-    fn as_svg(&self, path: stateright::Path<Self::State, Self::Action>) -> Option<String> {
-        crate::app::diagram::explorer_svg(self, path)
-    }
 }
 
 /// Readable state text (the Explorer shows it): per-process state, crash status, detector
@@ -1295,8 +1291,8 @@ impl<P: Protocol> crate::engine::checker::Spec for System<P> {
         prev: &SysState<P>,
         a: &Action<P::Msg>,
         next: &SysState<P>,
-    ) -> Vec<crate::app::diagram::Event> {
-        use crate::app::diagram::Event;
+    ) -> Vec<crate::engine::chart::Event> {
+        use crate::engine::chart::Event;
         let mut ev = Vec::new();
         match a {
             Action::Broadcast { p, m } => ev.push(Event::Note {
@@ -1356,14 +1352,14 @@ impl<P: Protocol> crate::engine::checker::Spec for System<P> {
         }
         ev
     }
-    fn end_events(&self, s: &SysState<P>) -> Vec<crate::app::diagram::Event> {
+    fn end_events(&self, s: &SysState<P>) -> Vec<crate::engine::chart::Event> {
         if !self.quiescent(s) {
             return Vec::new();
         }
         s.net
             .iter()
             .filter(|e| s.hist.crashed.contains(e.src))
-            .map(|e| crate::app::diagram::Event::Msg {
+            .map(|e| crate::engine::chart::Event::Msg {
                 from: e.src,
                 to: e.dst,
                 label: format!("{:?}", e.msg),
@@ -1385,7 +1381,7 @@ impl<P: Protocol> crate::engine::checker::Spec for System<P> {
     fn reductions(&self) -> Vec<String> {
         self.reduction_notes.clone()
     }
-    fn reduce(&self) -> crate::models::params::Reductions {
+    fn reduce(&self) -> crate::engine::reductions::Reductions {
         self.reduce
     }
 }

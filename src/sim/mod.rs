@@ -28,10 +28,10 @@ pub mod plot;
 
 use crate::engine::prob::Ratio;
 use crate::error::{Error, Result};
+use crate::models::gossip::peers;
 use crate::models::params::resolve_values;
 use crate::overlay::rng::Rng;
 use crate::overlay::{Overlay, OverlaySpec};
-use crate::runtime::gossip;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -97,11 +97,11 @@ impl SimConfig {
             "flood" => (n - 1, false),
             "random-walk" => (1, true),
             _ => (
-                gossip::parse_fanout(get("fanout"), n)?,
+                peers::parse_fanout(get("fanout"), n)?,
                 get("forward") == "every",
             ),
         };
-        let ttl = gossip::parse_ttl(get("ttl"), 1_000_000)?;
+        let ttl = peers::parse_ttl(get("ttl"), 1_000_000)?;
         // Memory guard: up to n · fanout messages can be in flight at once.
         let flight = u64::from(n) * u64::from(fanout);
         if flight > MAX_IN_FLIGHT {
@@ -130,7 +130,7 @@ impl SimConfig {
             fanout,
             ttl,
             forward_every,
-            exclude_sender: gossip::parse_flag("exclude_sender", get("exclude_sender"))?,
+            exclude_sender: peers::parse_flag("exclude_sender", get("exclude_sender"))?,
             loss,
             overlay_text,
             overlay,
@@ -524,7 +524,9 @@ mod tests {
     use crate::models::params::ParamSpec;
 
     fn cfg(model: &str, n: u32, f: u32, kv: &[(&str, &str)]) -> SimConfig {
-        let entry = crate::app::registry::find(model).unwrap();
+        let entry = crate::app::registry::Registry::builtin()
+            .find(model)
+            .unwrap();
         let specs: Vec<&ParamSpec> = entry.params();
         let raw = kv
             .iter()
@@ -605,7 +607,9 @@ mod tests {
 
     #[test]
     fn bad_configurations_are_refused() {
-        let entry = crate::app::registry::find("eager-gossip").unwrap();
+        let entry = crate::app::registry::Registry::builtin()
+            .find("eager-gossip")
+            .unwrap();
         let specs = entry.params();
         let raw = |kv: &[(&str, &str)]| {
             kv.iter()

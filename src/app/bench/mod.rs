@@ -12,8 +12,9 @@
 pub mod baseline;
 
 use crate::engine::checker::{Options, Strategy};
+use crate::engine::reductions::Reductions;
 use crate::error::{Error, Result};
-use crate::models::params::{Reductions, RunSpec};
+use crate::models::params::RunSpec;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -313,7 +314,7 @@ pub fn run_one(
                 reduce,
                 ..RunSpec::of(w.model, w.n, w.f, w.params)
             };
-            let entry = crate::app::registry::find(w.model)?;
+            let entry = crate::app::registry::Registry::builtin().find(w.model)?;
             let opts = Options {
                 strategy: if engine == Engine::Dfs {
                     Strategy::Dfs

@@ -27,13 +27,14 @@
 //!
 //! The same skeleton with a unanimity rule is [`crate::models::agreement::unanimous_consensus`]; both are [`Flood`].
 
-use crate::app::registry::ModelInfo;
 use crate::error::{Error, Result};
+use crate::models::entry::ModelInfo;
+use crate::models::entry::RoundEntry;
 use crate::models::params::{ParamSpec, Params};
 use crate::props::{C1, C2, C3, C4};
 use crate::runtime::bits::PSet;
 use crate::runtime::protocol::Pid;
-use crate::runtime::rounds::{FaultKind, REnv, RoundEntry, RoundProtocol, Val};
+use crate::runtime::rounds::{FaultKind, REnv, RoundProtocol, Val};
 use std::fmt;
 
 pub const COMMIT: Val = 0;

@@ -38,12 +38,13 @@
 //! - a traitorous commander cannot break **IC1**, because each loyal lieutenant sees the same
 //!   two values and ties fall to the default.
 
-use crate::app::registry::ModelInfo;
 use crate::error::{Error, Result};
+use crate::models::entry::ModelInfo;
+use crate::models::entry::RoundEntry;
 use crate::models::params::{ParamSpec, Params};
 use crate::props::{IC1, IC2, TERM};
 use crate::runtime::protocol::Pid;
-use crate::runtime::rounds::{Chain, FaultKind, REnv, RoundEntry, RoundProtocol, Val};
+use crate::runtime::rounds::{Chain, FaultKind, REnv, RoundProtocol, Val};
 use std::fmt;
 
 pub const ATTACK: Val = 0;

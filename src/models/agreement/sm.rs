@@ -33,12 +33,13 @@
 //! Limit: traitors do not pool their keys. With f ≥ 2, a real adversary could also sign with a
 //! fellow traitor's key; this model's traitors only use what each received itself.
 
-use crate::app::registry::ModelInfo;
 use crate::error::Result;
+use crate::models::entry::ModelInfo;
+use crate::models::entry::RoundEntry;
 use crate::models::params::{ParamSpec, Params};
 use crate::props::{IC1, IC2, TERM};
 use crate::runtime::protocol::Pid;
-use crate::runtime::rounds::{Chain, FaultKind, REnv, RoundEntry, RoundProtocol, Val};
+use crate::runtime::rounds::{Chain, FaultKind, REnv, RoundProtocol, Val};
 use std::fmt;
 
 use crate::models::agreement::om::{read_m, ATTACK, RETREAT, TRAITORS};

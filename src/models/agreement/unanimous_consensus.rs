@@ -13,11 +13,12 @@
 //! Claims **C2, C3, C4**, and **C1 termination** only without crashes. One process that crashes
 //! before its vote got out (a silent process) leaves the others waiting forever: **C1** fails.
 
-use crate::app::registry::ModelInfo;
 use crate::models::agreement::majority_consensus::{read_t, Flood, Rule, ABORT, T};
+use crate::models::entry::ModelInfo;
+use crate::models::entry::RoundEntry;
 use crate::models::params::Params;
 use crate::props::{C1, C2, C3, C4};
-use crate::runtime::rounds::{FaultKind, RoundEntry};
+use crate::runtime::rounds::FaultKind;
 
 pub static ENTRY: RoundEntry<Flood> = RoundEntry {
     info: ModelInfo {

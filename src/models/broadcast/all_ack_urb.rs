@@ -43,8 +43,8 @@
 //! The same skeleton with a different `candeliver` is Majority-Ack URB
 //! ([`crate::models::broadcast::majority_ack_urb`]); both are [`AckUrb`].
 
-use crate::app::registry::{Entry, ModelInfo};
 use crate::models::broadcast::beb::beb_broadcast;
+use crate::models::entry::{Entry, ModelInfo};
 use crate::models::params::Params;
 use crate::props::{RB1, RB2, RB3, URB4};
 use crate::runtime::bits::{MSet, PSet};

@@ -23,7 +23,7 @@
 //! The function [`beb_broadcast`] is this algorithm as a building block: the reliable
 //! broadcasts of CGR ch. 3 call it where their pseudo-code says `⟨beb, Broadcast | …⟩`.
 
-use crate::app::registry::{Entry, ModelInfo};
+use crate::models::entry::{Entry, ModelInfo};
 use crate::models::params::Params;
 use crate::props::{BEB1, RB2, RB3};
 use crate::runtime::protocol::{Env, MsgId, Out, Pid, Protocol};

@@ -25,9 +25,9 @@
 //! Broken variant `variant=no-dedup`: delivers every copy it receives (but relays only the
 //! first), which violates **RB2 no duplication**.
 
-use crate::app::registry::{Entry, ModelInfo};
 use crate::error::Error;
 use crate::models::broadcast::beb::beb_broadcast;
+use crate::models::entry::{Entry, ModelInfo};
 use crate::models::params::{ParamSpec, Params};
 use crate::props::{RB1, RB2, RB3, RB4};
 use crate::runtime::bits::MSet;

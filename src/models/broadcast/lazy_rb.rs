@@ -29,8 +29,8 @@
 //! - without *strong accuracy* (`inaccurate`), false suspicions only cause extra relays: the
 //!   properties still hold (CGR §3.3.3 says as much).
 
-use crate::app::registry::{Entry, ModelInfo};
 use crate::models::broadcast::beb::beb_broadcast;
+use crate::models::entry::{Entry, ModelInfo};
 use crate::models::params::Params;
 use crate::props::{RB1, RB2, RB3, RB4};
 use crate::runtime::bits::PSet;

@@ -19,9 +19,9 @@
 //! and **RB1 validity** fails. With a quorum below a majority (`quorum=` parameter, broken), a
 //! process may deliver on too few acknowledgements and crash: **URB4** fails.
 
-use crate::app::registry::{Entry, ModelInfo};
 use crate::error::Error;
 use crate::models::broadcast::all_ack_urb::{AckUrb, CanDeliver};
+use crate::models::entry::{Entry, ModelInfo};
 use crate::models::params::{ParamSpec, Params};
 use crate::props::{RB1, RB2, RB3, URB4};
 

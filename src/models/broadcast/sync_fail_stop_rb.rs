@@ -39,9 +39,10 @@
 //! Unlike Lazy RB, this ring depends on *accuracy*: with `detector=inaccurate` a process may
 //! skip a live successor that then never receives the message: **RB4 agreement** fails.
 
-use crate::app::registry::{Entry, ModelInfo};
+use crate::engine::property::{Kind, PropDef, PropMeta};
+use crate::models::entry::{Entry, ModelInfo};
 use crate::models::params::Params;
-use crate::props::{Kind, PropDef, PropMeta, RB1, RB2, RB3, RB4};
+use crate::props::{RB1, RB2, RB3, RB4};
 use crate::runtime::bits::{MSet, PSet};
 use crate::runtime::protocol::Data;
 use crate::runtime::protocol::{Env, MsgId, Out, Pid, Protocol};

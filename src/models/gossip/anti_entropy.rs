@@ -20,11 +20,11 @@
 //! infinity; with a bounded number of rounds (to keep runs finite) **PRB4 agreement** has a
 //! probability, which depends on when timers fire: `prob` gives the interval.
 
-use crate::app::registry::{Entry, ModelInfo};
+use crate::models::entry::{Entry, ModelInfo};
+use crate::models::gossip::peers::{self, Peers, LOSS, OVERLAY, ROUNDS};
 use crate::models::gossip::pull_gossip::{learn, Puller};
 use crate::models::params::Params;
 use crate::runtime::bits::MSet;
-use crate::runtime::gossip::{self, Peers, LOSS, OVERLAY, ROUNDS};
 use crate::runtime::protocol::{Env, MsgId, Out, Pid, Protocol};
 use std::fmt;
 
@@ -117,7 +117,7 @@ pub static ENTRY: Entry<AntiEntropy> = Entry {
     },
     build: |p: &Params| {
         Ok(AntiEntropy {
-            rounds: gossip::rounds(p)?,
+            rounds: peers::rounds(p)?,
             peers: Peers::from_params(p)?,
         })
     },

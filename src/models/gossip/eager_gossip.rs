@@ -34,12 +34,12 @@
 //! t = 1, no faults: p0 tells one of p1, p2 (say p1), and p1 tells p2 with probability 1/2 — so
 //! P = 1/2; with `exclude_sender=true`, p1 can only tell p2, so P = 1.
 
-use crate::app::registry::{Entry, ModelInfo};
 use crate::error::Error;
+use crate::models::entry::{Entry, ModelInfo};
+use crate::models::gossip::peers::{self, Peers, EXCLUDE_SENDER, FANOUT, LOSS, OVERLAY, TTL};
 use crate::models::params::{ParamSpec, Params};
 use crate::props::{PRB1, PRB2, PRB3};
 use crate::runtime::bits::MSet;
-use crate::runtime::gossip::{self, Peers, EXCLUDE_SENDER, FANOUT, LOSS, OVERLAY, TTL};
 use crate::runtime::protocol::{Env, MsgId, Out, Pid, Protocol};
 use crate::runtime::reduce::{Perm, Rename};
 use std::fmt;
@@ -172,7 +172,7 @@ const FORWARD: ParamSpec = ParamSpec {
 
 /// Builds the protocol from the gossip parameters (shared with `flood` and `random-walk`).
 pub fn build(p: &Params, fanout: u8, forward: Forward) -> crate::error::Result<EagerGossip> {
-    let ttl = gossip::ttl(p)?;
+    let ttl = peers::ttl(p)?;
     if forward == Forward::Every && ttl.is_none() {
         return Err(Error::input(
             "forwarding on every receipt needs a ttl, or runs would never end",
@@ -182,13 +182,13 @@ pub fn build(p: &Params, fanout: u8, forward: Forward) -> crate::error::Result<E
         fanout,
         ttl,
         forward,
-        exclude_sender: gossip::flag(p, "exclude_sender")?,
+        exclude_sender: peers::flag(p, "exclude_sender")?,
         peers: Peers::from_params(p)?,
     })
 }
 
 /// The claims of every gossip model: PRB4 is only probable, so it is not claimed.
-pub const CLAIMS: &[&crate::props::PropMeta] = &[&PRB1, &PRB2, &PRB3];
+pub const CLAIMS: &[&crate::engine::property::PropMeta] = &[&PRB1, &PRB2, &PRB3];
 
 pub static ENTRY: Entry<EagerGossip> = Entry {
     info: ModelInfo {
@@ -208,7 +208,7 @@ pub static ENTRY: Entry<EagerGossip> = Entry {
             "every" => Forward::Every,
             _ => Forward::First,
         };
-        build(p, gossip::fanout(p)?, forward)
+        build(p, peers::fanout(p)?, forward)
     },
 };
 

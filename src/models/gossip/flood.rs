@@ -15,11 +15,11 @@
 //! If exactly one arrives (1/2), that process relays to the other, which succeeds with 1/2; so
 //! P = 1/4 + 1/2·1/2 + (both lost) 1/4·0 = 1/2.
 
-use crate::app::registry::{Entry, ModelInfo};
+use crate::models::entry::{Entry, ModelInfo};
 use crate::models::gossip::eager_gossip::{self, EagerGossip, Forward};
+use crate::models::gossip::peers::{LOSS, OVERLAY};
 use crate::models::params::Params;
 use crate::props::{PRB1, PRB2, PRB3, PRB4};
-use crate::runtime::gossip::{LOSS, OVERLAY};
 
 pub static ENTRY: Entry<EagerGossip> = Entry {
     info: ModelInfo {

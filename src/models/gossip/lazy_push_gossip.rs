@@ -25,10 +25,10 @@
 //! infection instead of one: over lossy links, or when an announcer crashes before it answers,
 //! lazy push is *less* reliable, and `prob` shows by how much.
 
-use crate::app::registry::{Entry, ModelInfo};
+use crate::models::entry::{Entry, ModelInfo};
+use crate::models::gossip::peers::{self, Peers, FANOUT, LOSS, OVERLAY};
 use crate::models::params::Params;
 use crate::runtime::bits::MSet;
-use crate::runtime::gossip::{self, Peers, FANOUT, LOSS, OVERLAY};
 use crate::runtime::protocol::{Env, MsgId, Out, Pid, Protocol};
 use std::fmt;
 
@@ -126,7 +126,7 @@ pub static ENTRY: Entry<LazyPush> = Entry {
     },
     build: |p: &Params| {
         Ok(LazyPush {
-            fanout: gossip::fanout(p)?,
+            fanout: peers::fanout(p)?,
             peers: Peers::from_params(p)?,
         })
     },

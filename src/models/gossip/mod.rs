@@ -4,5 +4,6 @@ pub mod anti_entropy;
 pub mod eager_gossip;
 pub mod flood;
 pub mod lazy_push_gossip;
+pub mod peers;
 pub mod pull_gossip;
 pub mod random_walk;

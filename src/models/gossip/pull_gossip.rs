@@ -26,10 +26,10 @@
 //! is an interval: `prob` reports the worst scheduler (every process pulls before anybody has the
 //! message: 0) and the best one.
 
-use crate::app::registry::{Entry, ModelInfo};
+use crate::models::entry::{Entry, ModelInfo};
+use crate::models::gossip::peers::{self, Peers, FANOUT, LOSS, OVERLAY, ROUNDS};
 use crate::models::params::Params;
 use crate::runtime::bits::MSet;
-use crate::runtime::gossip::{self, Peers, FANOUT, LOSS, OVERLAY, ROUNDS};
 use crate::runtime::protocol::{Env, MsgId, Out, Pid, Protocol};
 use std::fmt;
 
@@ -155,8 +155,8 @@ pub static ENTRY: Entry<PullGossip> = Entry {
     },
     build: |p: &Params| {
         Ok(PullGossip {
-            fanout: gossip::fanout(p)?,
-            rounds: gossip::rounds(p)?,
+            fanout: peers::fanout(p)?,
+            rounds: peers::rounds(p)?,
             peers: Peers::from_params(p)?,
         })
     },

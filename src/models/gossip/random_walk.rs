@@ -18,10 +18,10 @@
 //! (derived by hand for n = 3, ttl = 2: hop 1 reaches p1 or p2; hop 2 must go to the other one,
 //! probability 1/2; with `exclude_sender=true` it cannot go back, so probability 1).
 
-use crate::app::registry::{Entry, ModelInfo};
+use crate::models::entry::{Entry, ModelInfo};
 use crate::models::gossip::eager_gossip::{self, EagerGossip, CLAIMS};
+use crate::models::gossip::peers::{EXCLUDE_SENDER, LOSS, OVERLAY};
 use crate::models::params::{ParamSpec, Params};
-use crate::runtime::gossip::{EXCLUDE_SENDER, LOSS, OVERLAY};
 
 const TTL: ParamSpec = ParamSpec {
     key: "ttl",

@@ -31,14 +31,13 @@
 //!   the idempotent write is fine (DS3 holds, DS2 still fails);
 //! - exactly-once holds DS1–DS3 under fairness, and loses DS1 to a lasso without it.
 
-use crate::app::diagram::Event;
-use crate::app::registry::{Builder, ModelInfo};
-use crate::app::report::Report;
-use crate::engine::checker::{Options, Spec, Step};
-use crate::engine::liveness::{FairClass, FairSpec, Fairness, Temporal};
+use crate::engine::chart::Event;
+use crate::engine::checker::{Spec, Step};
+use crate::engine::liveness::{FairClass, Fairness, Temporal};
+use crate::engine::property::{Kind, PropDef, PropMeta};
 use crate::error::{Error, Result};
+use crate::models::entry::{Builder, ModelInfo};
 use crate::models::params::{ParamSpec, Params, RunSpec};
-use crate::props::{Kind, PropDef, PropMeta};
 use std::fmt;
 
 /// Which delivery semantics.
@@ -287,9 +286,7 @@ impl Spec for Delivery {
     fn liveness_method(&self) -> &'static str {
         "fair-cycle: SCC search for a reachable fair cycle (or a stop) avoiding the goal"
     }
-}
 
-impl FairSpec for Delivery {
     fn fairness(&self) -> Vec<FairClass<DAction>> {
         if !self.fair {
             return Vec::new();
@@ -367,7 +364,7 @@ impl DeliveryEntry {
             Op::Increment
         };
         let names = spec.property_names(self.info.claims);
-        let props = crate::props::select(&catalogue(), &names, false)?;
+        let props = crate::engine::property::select(&catalogue(), &names, false)?;
         Ok((
             Delivery {
                 sem: self.sem,
@@ -391,9 +388,6 @@ impl Builder for DeliveryEntry {
     }
     fn build(&self, spec: &RunSpec) -> Result<(Delivery, Params)> {
         self.model(spec)
-    }
-    fn check_model(&self, m: &Delivery, params: &Params, opts: &Options) -> Report {
-        crate::engine::liveness::check_and_report_fair(m, &self.info, params, opts)
     }
 }
 

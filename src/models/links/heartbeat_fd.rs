@@ -24,14 +24,14 @@
 //! - **PFD1 strong completeness** (liveness, fair-cycle method, `crashed leads to suspected`):
 //!   once p1 crashes, p0 eventually suspects it, under weak fairness of time and deliveries.
 
-use crate::app::diagram::Event;
-use crate::app::registry::{Builder, ModelInfo};
-use crate::app::report::Report;
-use crate::engine::checker::{Options, Spec, Step};
-use crate::engine::liveness::{FairClass, FairSpec, Fairness, Temporal};
+use crate::engine::chart::Event;
+use crate::engine::checker::{Spec, Step};
+use crate::engine::liveness::{FairClass, Fairness, Temporal};
+use crate::engine::property::{PropDef, PropMeta};
 use crate::error::{Error, Result};
+use crate::models::entry::{Builder, ModelInfo};
 use crate::models::params::{ParamSpec, Params, RunSpec};
-use crate::props::{PropDef, PropMeta, PFD1, PFD2};
+use crate::props::{PFD1, PFD2};
 use std::fmt;
 
 /// The heartbeat detector with its timing parameters.
@@ -237,9 +237,7 @@ impl Spec for Heartbeat {
     fn liveness_method(&self) -> &'static str {
         "fair-cycle: SCC search for a reachable fair cycle (or a stop) avoiding the goal"
     }
-}
 
-impl FairSpec for Heartbeat {
     fn fairness(&self) -> Vec<FairClass<HbAction>> {
         if !self.fair {
             return Vec::new();
@@ -326,7 +324,7 @@ impl Builder for HeartbeatEntry {
         let timeout = params.get_int("timeout", 1, 8)? as u8;
         let names = spec.property_names(self.info.claims);
         // PFD1/PFD2 are the catalogue's detector properties, here about this detector.
-        let props = crate::props::select(&catalogue(), &names, true)?;
+        let props = crate::engine::property::select(&catalogue(), &names, true)?;
         Ok((
             Heartbeat {
                 crashes: params.f == 1,
@@ -337,9 +335,6 @@ impl Builder for HeartbeatEntry {
             },
             params,
         ))
-    }
-    fn check_model(&self, m: &Heartbeat, params: &Params, opts: &Options) -> Report {
-        crate::engine::liveness::check_and_report_fair(m, &self.info, params, opts)
     }
 }
 

@@ -32,10 +32,10 @@
 //! lost); stubborn without deduplication violates **PL2**; the perfect link holds **PL1** under
 //! fairness and violates it, with a lasso (retransmit, lose, forever), without.
 
-use crate::app::diagram::Event;
+use crate::engine::chart::Event;
 use crate::engine::checker::{Spec, Step};
 use crate::engine::liveness::{FairClass, Fairness, Temporal};
-use crate::props::{Kind, PropDef, PropMeta};
+use crate::engine::property::{Kind, PropDef, PropMeta};
 use std::fmt;
 
 /// Which link.
@@ -171,42 +171,6 @@ pub fn temporal(meta: &PropMeta) -> Option<Temporal<LinkState>> {
     }
 }
 
-impl crate::engine::liveness::FairSpec for Links {
-    fn temporal(&self, meta: &PropMeta) -> Option<Temporal<LinkState>> {
-        temporal(meta)
-    }
-    fn why_not(&self, meta: &PropMeta) -> String {
-        match meta.id {
-            "PL1" => "p1 never delivers m on this run".to_string(),
-            _ => "from some point on, p1 never delivers m again on this run".to_string(),
-        }
-    }
-
-    /// The fairness assumptions in force.
-    fn fairness(&self) -> Vec<FairClass<LinkAction>> {
-        if !self.fair {
-            return Vec::new();
-        }
-        vec![
-            FairClass {
-                name: "WF(send)",
-                kind: Fairness::Weak,
-                member: |a| *a == LinkAction::Send,
-            },
-            FairClass {
-                name: "WF(retransmit timer)",
-                kind: Fairness::Weak,
-                member: |a| *a == LinkAction::Retransmit,
-            },
-            FairClass {
-                name: "SF(deliver): fair loss",
-                kind: Fairness::Strong,
-                member: |a| *a == LinkAction::Deliver,
-            },
-        ]
-    }
-}
-
 impl stateright::Model for Links {
     type State = LinkState;
     type Action = LinkAction;
@@ -322,15 +286,47 @@ impl Spec for Links {
     fn liveness_method(&self) -> &'static str {
         "fair-cycle: SCC search for a reachable fair cycle (or a stop) avoiding the goal"
     }
+
+    fn temporal(&self, meta: &PropMeta) -> Option<Temporal<LinkState>> {
+        temporal(meta)
+    }
+    fn why_not(&self, meta: &PropMeta) -> String {
+        match meta.id {
+            "PL1" => "p1 never delivers m on this run".to_string(),
+            _ => "from some point on, p1 never delivers m again on this run".to_string(),
+        }
+    }
+
+    /// The fairness assumptions in force.
+    fn fairness(&self) -> Vec<FairClass<LinkAction>> {
+        if !self.fair {
+            return Vec::new();
+        }
+        vec![
+            FairClass {
+                name: "WF(send)",
+                kind: Fairness::Weak,
+                member: |a| *a == LinkAction::Send,
+            },
+            FairClass {
+                name: "WF(retransmit timer)",
+                kind: Fairness::Weak,
+                member: |a| *a == LinkAction::Retransmit,
+            },
+            FairClass {
+                name: "SF(deliver): fair loss",
+                kind: Fairness::Strong,
+                member: |a| *a == LinkAction::Deliver,
+            },
+        ]
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Registry glue: safety by the state-space checker, liveness by the fair-cycle checker.
 
-use crate::app::registry::{Builder, ModelInfo};
-use crate::app::report::Report;
-use crate::engine::checker::Options;
 use crate::error::{Error, Result};
+use crate::models::entry::{Builder, ModelInfo};
 use crate::models::params::{ParamSpec, Params, RunSpec};
 
 const FAIRNESS: ParamSpec = ParamSpec {
@@ -362,7 +358,7 @@ impl LinkEntry {
             )));
         }
         let names = spec.property_names(self.info.claims);
-        let props = crate::props::select(&catalogue(), &names, false)?;
+        let props = crate::engine::property::select(&catalogue(), &names, false)?;
         let fair = params.get("fairness") == "on";
         Ok((
             Links {
@@ -386,9 +382,6 @@ impl Builder for LinkEntry {
     }
     fn build(&self, spec: &RunSpec) -> Result<(Links, Params)> {
         self.model(spec)
-    }
-    fn check_model(&self, m: &Links, params: &Params, opts: &Options) -> Report {
-        crate::engine::liveness::check_and_report_fair(m, &self.info, params, opts)
     }
 }
 

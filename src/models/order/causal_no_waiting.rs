@@ -25,8 +25,8 @@
 //! Claims **RB1–RB4** and **CRB5 causal delivery** (hence FRB5). The price: messages grow
 //! with the history (no garbage collection here).
 
-use crate::app::registry::{Entry, ModelInfo};
 use crate::models::broadcast::lazy_rb::{LazyLayer, Payload};
+use crate::models::entry::{Entry, ModelInfo};
 use crate::models::params::Params;
 use crate::props::{CRB5, FRB5, RB1, RB2, RB3, RB4};
 use crate::runtime::bits::MSet;

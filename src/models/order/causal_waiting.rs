@@ -24,8 +24,8 @@
 //! processes broadcasting concurrently, each may deliver its own message first, violating
 //! **TOB5**.
 
-use crate::app::registry::{Entry, ModelInfo};
 use crate::models::broadcast::lazy_rb::{LazyLayer, Payload};
+use crate::models::entry::{Entry, ModelInfo};
 use crate::models::params::Params;
 use crate::props::{CRB5, FRB5, RB1, RB2, RB3, RB4};
 use crate::runtime::protocol::{Env, MsgId, Out, Pid, Protocol};

@@ -19,8 +19,8 @@
 //! **FRB5 FIFO delivery**. It is not causal: p0 broadcasts m0.1; p1 delivers it and then
 //! broadcasts m1.1; p2 may deliver m1.1 before m0.1 (different senders), violating **CRB5**.
 
-use crate::app::registry::{Entry, ModelInfo};
 use crate::models::broadcast::lazy_rb::LazyLayer;
+use crate::models::entry::{Entry, ModelInfo};
 use crate::models::params::Params;
 use crate::props::{FRB5, RB1, RB2, RB3, RB4};
 use crate::runtime::bits::MSet;

@@ -23,8 +23,8 @@
 //! stronger than causal order (seed 002). Like every sequencer, it does not survive the
 //! sequencer's crash.
 
-use crate::app::registry::{Entry, ModelInfo};
 use crate::models::broadcast::lazy_rb::LazyLayer;
+use crate::models::entry::{Entry, ModelInfo};
 use crate::models::order::sequencer_total_order::{
     order, read_sequencer, receive_order, Ordered, SeqMsg, SEQUENCER,
 };

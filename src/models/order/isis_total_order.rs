@@ -22,7 +22,7 @@
 //! proposal: one crashed receiver makes it wait forever, so nobody delivers and **RB1 validity**
 //! fails ("don't use this if possible", seed 004).
 
-use crate::app::registry::{Entry, ModelInfo};
+use crate::models::entry::{Entry, ModelInfo};
 use crate::models::params::Params;
 use crate::props::{RB1, RB2, RB3, RB4, TOB5};
 use crate::runtime::protocol::{Env, MsgId, Out, Pid, Protocol};

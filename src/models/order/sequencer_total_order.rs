@@ -22,9 +22,9 @@
 //! Requests from one sender may reach the sequencer out of order, so it is not FIFO either:
 //! **FRB5** fails (compare [`crate::models::order::fifo_total_order`]).
 
-use crate::app::registry::{Entry, ModelInfo};
 use crate::error::{Error, Result};
 use crate::models::broadcast::lazy_rb::{LazyLayer, Payload};
+use crate::models::entry::{Entry, ModelInfo};
 use crate::models::params::{ParamSpec, Params};
 use crate::props::{RB1, RB2, RB3, RB4, TOB5};
 use crate::runtime::protocol::{Env, MsgId, Out, Pid, Protocol};
