@@ -10,7 +10,6 @@ use crate::app::verify;
 use crate::engine::checker::{Options, Strategy};
 use crate::error::{Error, Result};
 use crate::models::params::RunSpec;
-use crate::props::{AGREEMENT_CATALOGUE, BROADCAST_CATALOGUE};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -86,6 +85,20 @@ enum Command {
     Overlay(OverlayArgs),
     /// Print a counterexample again from its replay handle (printed under every trace).
     Replay(ReplayArgs),
+    /// Check the claims a model makes for the reductions on one configuration: `ignores` is
+    /// a monotone no-op, renamings commute with steps, incremental fingerprints are those of
+    /// the states. Names the first broken claim with a concrete state; exit 1 if one is broken.
+    ///
+    /// `check --reduce` runs the same audit first and refuses a model that fails it.
+    ///
+    /// Example: broadcheck audit eager-rb --n 3 --f 1
+    Audit(AuditArgs),
+    /// Write a new crate that checks your own algorithm: a skeleton protocol whose handlers
+    /// carry the `upon event` comments, a registry adding it to the built-ins, model files
+    /// (one holding, one failing), a README and a CI workflow running `verify`.
+    ///
+    /// Example: broadcheck new my-rb --path ../broadcheck
+    New(NewArgs),
     /// Serve stateright's web Explorer on a model (loopback only by default).
     Explore(ExploreArgs),
     /// Measure the checker on fixed workloads: states/s, peak memory, bytes per state, the
@@ -316,6 +329,27 @@ fn write_diagram(
 }
 
 #[derive(Args, Debug)]
+struct AuditArgs {
+    #[command(flatten)]
+    target: Target,
+    /// States audited at most (breadth-first from the initial states).
+    #[arg(long, default_value_t = 20_000)]
+    max_states: usize,
+}
+
+#[derive(Args, Debug)]
+struct NewArgs {
+    /// The directory to create; its last component is the crate's and the model's name.
+    dir: PathBuf,
+    /// Depend on a local checkout of broadcheck at this path.
+    #[arg(long, conflicts_with = "git", value_name = "DIR")]
+    path: Option<PathBuf>,
+    /// Depend on broadcheck from this git repository URL.
+    #[arg(long, value_name = "URL")]
+    git: Option<String>,
+}
+
+#[derive(Args, Debug)]
 struct ExploreArgs {
     #[command(flatten)]
     target: Target,
@@ -408,6 +442,8 @@ fn run(cli: Cli, reg: &Registry) -> Result<i32> {
         Command::Replay(args) => replay(args, reg),
         Command::Explore(args) => explore(args, reg),
         Command::Bench(args) => bench(args, reg),
+        Command::Audit(args) => audit(args, reg),
+        Command::New(args) => new_crate(args, reg),
     }
 }
 
@@ -697,6 +733,84 @@ fn overlay(a: OverlayArgs, _reg: &Registry) -> Result<i32> {
     Ok(if r.connected() { 0 } else { 1 })
 }
 
+/// States audited before `check --reduce` runs.
+const AUDIT_BEFORE_REDUCING: usize = 20_000;
+
+fn audit(a: AuditArgs, reg: &Registry) -> Result<i32> {
+    let (entry, mut spec, _) = resolve(reg, &a.target)?;
+    if a.target.reduce.is_empty() {
+        spec.reduce = crate::engine::reductions::Reductions {
+            por: true,
+            symmetry: true,
+        };
+    }
+    let problems = entry.audit(&spec, a.max_states)?;
+    let name = entry.info().name;
+    if problems.is_empty() {
+        out(&format!(
+            "audit {name}: every reduction claim holds on the first {} states of this configuration\n",
+            a.max_states
+        ));
+        Ok(0)
+    } else {
+        let mut s = format!("audit {name}: {} broken claim(s)\n", problems.len());
+        for p in &problems {
+            s += &format!("  - {p}\n");
+        }
+        out(&s);
+        Ok(1)
+    }
+}
+
+/// Refuses reductions on a model whose audit fails (one line naming the first broken claim).
+fn audit_before_reducing(entry: &dyn ModelEntry, spec: &RunSpec) -> Result<()> {
+    if !spec.reduce.por && !spec.reduce.symmetry {
+        return Ok(());
+    }
+    let problems = entry.audit(spec, AUDIT_BEFORE_REDUCING)?;
+    match problems.first() {
+        None => Ok(()),
+        Some(p) => Err(Error::input(format!(
+            "--reduce refused: {} breaks a reduction claim: {p} (see 'broadcheck audit {}')",
+            entry.info().name,
+            entry.info().name
+        ))),
+    }
+}
+
+fn new_crate(a: NewArgs, _reg: &Registry) -> Result<i32> {
+    use crate::app::scaffold::{create, Dependency};
+    let name = a
+        .dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| Error::input(format!("{} has no usable name", a.dir.display())))?
+        .to_string();
+    let dep = match (a.path, a.git) {
+        (Some(p), _) => Dependency::Path(
+            std::fs::canonicalize(&p)
+                .map_err(|e| Error::input(format!("--path {}: {e}", p.display())))?,
+        ),
+        (None, Some(url)) => Dependency::Git(url),
+        (None, None) => {
+            return Err(Error::input(
+                "say where broadcheck comes from: --path DIR (a local checkout) or --git URL",
+            ))
+        }
+    };
+    let written = create(&a.dir, &name, &dep)?;
+    let mut s = format!("created {} ({name}):\n", a.dir.display());
+    for f in written {
+        s += &format!("  {}\n", f.display());
+    }
+    s += &format!(
+        "next:\n  cd {}\n  cargo run --release -- check {name} --n 3 --f 1 -P RB4\n  cargo run --release -- verify\n",
+        a.dir.display()
+    );
+    out(&s);
+    Ok(0)
+}
+
 fn replay(a: ReplayArgs, reg: &Registry) -> Result<i32> {
     let (entry, spec, _) = resolve(reg, &a.target)?;
     let report = entry.replay(&spec, &a.handle)?;
@@ -713,8 +827,8 @@ fn replay(a: ReplayArgs, reg: &Registry) -> Result<i32> {
 }
 
 /// Resolves a target into a model and a run spec (a model file's settings, overridden by flags).
-fn resolve<'r>(
-    reg: &'r Registry,
+fn resolve(
+    reg: &Registry,
     t: &Target,
 ) -> Result<(&'static dyn ModelEntry, RunSpec, Option<ModelFile>)> {
     let is_file = t.target.ends_with(".toml") || Path::new(&t.target).is_file();
@@ -782,6 +896,7 @@ fn check(a: CheckArgs, reg: &Registry) -> Result<i32> {
             )));
         }
     }
+    audit_before_reducing(entry, &spec)?;
     let report = entry.check(&spec, &opts)?;
     if opts.progress.is_some() {
         eprint!("\r\x1b[K");
@@ -947,6 +1062,8 @@ fn list(reg: &Registry, format: Format) -> Result<String> {
         fault_model: &'static str,
         tolerance: &'static str,
         claims: Vec<&'static str>,
+        /// Every property the model can be checked against, by ID.
+        properties: Vec<&'static str>,
         params: Vec<ParamOut>,
     }
     #[derive(serde::Serialize)]
@@ -990,13 +1107,14 @@ fn list(reg: &Registry, format: Format) -> Result<String> {
                 fault_model: i.fault_model,
                 tolerance: i.tolerance,
                 claims: i.claims.iter().map(|c| c.name).collect(),
+                properties: e.catalogue().iter().map(|p| p.id).collect(),
                 params,
             }
         })
         .collect();
-    let props: Vec<PropOut> = BROADCAST_CATALOGUE
-        .iter()
-        .chain(AGREEMENT_CATALOGUE.iter())
+    let props: Vec<PropOut> = reg
+        .catalogue()
+        .into_iter()
         .map(|p| PropOut {
             id: p.id,
             aliases: p.aliases,
@@ -1048,10 +1166,9 @@ fn list(reg: &Registry, format: Format) -> Result<String> {
             );
         }
     }
-    s += "\nPROPERTIES (a broadcast model can be checked against any broadcast property, an agreement model against any agreement property)\n\n";
+    s += "\nPROPERTIES (a model can be checked against any property of its runtime: a broadcast model against any broadcast property, an agreement model against any agreement property; `list --format json` gives each model's)\n\n";
     for p in &props {
         s += &format!("  {:<28} {:<9} {}\n", p.name, p.kind, p.definition);
     }
-    s += "\n  Model-specific: HW1 one message per process (sync-fail-stop-rb).\n";
     Ok(s)
 }

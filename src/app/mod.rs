@@ -8,4 +8,5 @@ pub mod explorer;
 pub mod modelfile;
 pub mod registry;
 pub mod report;
+pub mod scaffold;
 pub mod verify;

@@ -7,6 +7,7 @@ use crate::app::report::{Report, RunInfo};
 use crate::engine::checker::{self, Options, Spec, Status};
 use crate::engine::liveness::{self, Verdict};
 use crate::engine::prob::{ProbOptions, ProbReport};
+use crate::engine::property::PropMeta;
 use crate::error::{Error, Result};
 use crate::models::entry::{Builder, ModelInfo};
 use crate::models::params::{ParamSpec, Params, RunSpec};
@@ -19,6 +20,8 @@ pub trait ModelEntry: Sync {
     fn params(&self) -> Vec<&'static ParamSpec>;
     /// The default number of faults.
     fn default_f(&self) -> u8;
+    /// Every property this model can be checked against (its runtime's and its own).
+    fn catalogue(&self) -> Vec<&'static PropMeta>;
     /// Builds the model from `spec` and checks it.
     fn check(&self, spec: &RunSpec, opts: &Options) -> Result<Report>;
     /// The sequence chart of a trace handle: Mermaid text, or SVG.
@@ -114,6 +117,9 @@ impl<B: Builder> ModelEntry for B {
     }
     fn default_f(&self) -> u8 {
         Builder::default_f(self)
+    }
+    fn catalogue(&self) -> Vec<&'static PropMeta> {
+        Builder::catalogue(self)
     }
     fn check(&self, spec: &RunSpec, opts: &Options) -> Result<Report> {
         let (m, params) = self.build(spec)?;
@@ -394,6 +400,20 @@ impl Registry {
             }
         }
         Ok(())
+    }
+
+    /// Every property some model of this registry can be checked against, each once, in the
+    /// order the models list them.
+    pub fn catalogue(&self) -> Vec<&'static PropMeta> {
+        let mut v: Vec<&'static PropMeta> = Vec::new();
+        for e in &self.entries {
+            for p in e.catalogue() {
+                if !v.iter().any(|q| q.id == p.id) {
+                    v.push(p);
+                }
+            }
+        }
+        v
     }
 
     /// Looks a model up by its CLI name.

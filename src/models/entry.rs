@@ -87,7 +87,7 @@ impl<P: Protocol> Entry<P> {
             sys.loss = (q != crate::engine::prob::Ratio::ZERO).then_some(q);
         }
         let mut available = props::broadcast_catalogue::<P>();
-        available.extend(sys.proto.extra_properties());
+        available.extend(P::extra_properties());
         let names = spec.property_names(info.claims);
         sys.props = crate::engine::property::select(&available, &names, info.uses_detector)?;
         sys.track_causality = sys.props.iter().any(|d| d.meta.id == props::CRB5.id);
@@ -128,6 +128,12 @@ impl<P: Protocol> Builder for Entry<P> {
         self.system(spec)
     }
 
+    fn catalogue(&self) -> Vec<&'static PropMeta> {
+        let mut v = props::broadcast_catalogue::<P>();
+        v.extend(P::extra_properties());
+        v.iter().map(|d| d.meta).collect()
+    }
+
     fn has_probability(&self) -> bool {
         true
     }
@@ -159,6 +165,9 @@ pub trait Builder: Sync {
     }
     /// Builds the model from `spec`, validating every parameter.
     fn build(&self, spec: &RunSpec) -> Result<(Self::Model, Params)>;
+    /// Every property this model can be checked against: the runtime's catalogue and the
+    /// algorithm's own (what `list` shows).
+    fn catalogue(&self) -> Vec<&'static PropMeta>;
     /// Whether [`Builder::probability`] is implemented.
     fn has_probability(&self) -> bool {
         false
@@ -291,6 +300,10 @@ impl<P: RoundProtocol> Builder for RoundEntry<P> {
 
     fn build(&self, spec: &RunSpec) -> Result<(Rounds<P>, Params)> {
         self.system(spec)
+    }
+
+    fn catalogue(&self) -> Vec<&'static PropMeta> {
+        props::AGREEMENT_CATALOGUE.to_vec()
     }
 
     fn audit(&self, m: &Rounds<P>, max_states: usize) -> Vec<String> {

@@ -102,6 +102,18 @@ impl<M> Out<M> {
     pub fn is_empty(&self) -> bool {
         self.sends.is_empty() && self.randoms.is_empty() && self.delivers.is_empty()
     }
+    /// The point-to-point sends, in order: `(to, msg)`.
+    pub fn sends(&self) -> &[(Pid, M)] {
+        &self.sends
+    }
+    /// The random sends: `(among, k, msg)`, `msg` to `k` processes picked in `among`.
+    pub fn random_sends(&self) -> &[(PSet, u8, M)] {
+        &self.randoms
+    }
+    /// The messages delivered to the application, in order.
+    pub fn delivers(&self) -> &[MsgId] {
+        &self.delivers
+    }
 }
 
 impl<M> Default for Out<M> {
@@ -224,7 +236,7 @@ pub trait Protocol: Clone + Debug + Hash + Eq + Send + Sync + 'static {
     }
 
     /// Properties that only make sense for this algorithm (read its local state).
-    fn extra_properties(&self) -> Vec<PropDef<System<Self>>> {
+    fn extra_properties() -> Vec<PropDef<System<Self>>> {
         Vec::new()
     }
 }

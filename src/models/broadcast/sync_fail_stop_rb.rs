@@ -154,7 +154,7 @@ impl Protocol for RingRb {
         true
     }
 
-    fn extra_properties(&self) -> Vec<PropDef<System<Self>>> {
+    fn extra_properties() -> Vec<PropDef<System<Self>>> {
         vec![PropDef {
             meta: &HW1,
             check: |_, s| {

@@ -386,6 +386,9 @@ impl Builder for DeliveryEntry {
     fn params(&self) -> Vec<&'static ParamSpec> {
         vec![&OP, &FAIRNESS]
     }
+    fn catalogue(&self) -> Vec<&'static PropMeta> {
+        catalogue().iter().map(|d| d.meta).collect()
+    }
     fn build(&self, spec: &RunSpec) -> Result<(Delivery, Params)> {
         self.model(spec)
     }

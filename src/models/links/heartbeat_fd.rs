@@ -307,6 +307,9 @@ impl Builder for HeartbeatEntry {
     fn default_f(&self) -> u8 {
         1
     }
+    fn catalogue(&self) -> Vec<&'static PropMeta> {
+        catalogue().iter().map(|d| d.meta).collect()
+    }
     fn build(&self, spec: &RunSpec) -> Result<(Heartbeat, Params)> {
         let params = Params::resolve(
             self.info.name,

@@ -380,6 +380,9 @@ impl Builder for LinkEntry {
     fn params(&self) -> Vec<&'static ParamSpec> {
         vec![&FAIRNESS]
     }
+    fn catalogue(&self) -> Vec<&'static PropMeta> {
+        catalogue().iter().map(|d| d.meta).collect()
+    }
     fn build(&self, spec: &RunSpec) -> Result<(Links, Params)> {
         self.model(spec)
     }
