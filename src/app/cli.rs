@@ -400,10 +400,43 @@ pub fn main_with(reg: Registry) -> i32 {
             return 2;
         }
     };
-    match run(cli, &reg) {
-        Ok(code) => code,
-        Err(e) => {
+    // A panic (a handler of the model that panics, a model error such as a send to a process
+    // that does not exist) ends in one line and exit 2, never a backtrace.
+    let last_panic = std::sync::Arc::new(std::sync::Mutex::new(None::<String>));
+    let seen = last_panic.clone();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| info.payload().downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "a panic".into());
+        let at = info
+            .location()
+            .map(|l| format!(" (at {}:{})", l.file(), l.line()))
+            .unwrap_or_default();
+        if let Ok(mut slot) = seen.lock() {
+            slot.get_or_insert(format!("{msg}{at}"));
+        }
+    }));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli, &reg)));
+    match result {
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => {
             eprintln!("error: {e}");
+            2
+        }
+        Err(_) => {
+            let what = last_panic
+                .lock()
+                .ok()
+                .and_then(|s| s.clone())
+                .unwrap_or_else(|| "a panic".into());
+            if what.starts_with("model error: ") {
+                eprintln!("error: {what}");
+            } else {
+                eprintln!("error: model error: the model panicked: {what}");
+            }
             2
         }
     }

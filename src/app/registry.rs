@@ -1,5 +1,5 @@
 //! The list of models, and the glue from a user's [`RunSpec`] to a checked [`Report`]. Each
-//! model contributes one [`Entry`]: its description and a constructor from parameters; the
+//! model contributes one [`Entry`](crate::models::entry::Entry): its description and a constructor from parameters; the
 //! runtime, the catalogue and the checker are shared.
 
 use crate::app::report::TraceStep;
@@ -38,7 +38,7 @@ pub trait ModelEntry: Sync {
         addr: std::net::SocketAddr,
         ready: &dyn Fn(&str),
     ) -> Result<()>;
-    /// Builds the model and audits what its reductions rely on (see [`System::audit`]).
+    /// Builds the model and audits what its reductions rely on (see [`crate::runtime::system::System::audit`]).
     fn audit(&self, spec: &RunSpec, max_states: usize) -> Result<Vec<String>>;
     /// Like [`ModelEntry::check`], also returning the checker's memory (visited set plus
     /// waiting states, in bytes).

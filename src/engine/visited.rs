@@ -139,7 +139,7 @@ impl FpSet {
         self.segs[Self::seg(fp)].contains(fp)
     }
 
-    /// Announces a lookup of `fp` (see [`prefetch`]).
+    /// Announces a lookup of `fp` (see `prefetch`).
     pub fn prefetch(&self, fp: u64) {
         let seg = &self.segs[Self::seg(fp)];
         prefetch(
@@ -262,7 +262,7 @@ impl SharedFpSet {
         new
     }
 
-    /// Announces a lookup of `fp` (see [`prefetch`]).
+    /// Announces a lookup of `fp` (see `prefetch`).
     pub fn prefetch(&self, fp: u64) {
         let shared = &self.segs[FpSet::seg(fp)];
         let (slots, cap) = (shared.slots.load(Relaxed), shared.cap.load(Relaxed));

@@ -152,7 +152,7 @@ impl<P: Protocol> Builder for Entry<P> {
     }
 }
 
-/// What each kind of model entry provides: how to build its model. [`ModelEntry`] (check,
+/// What each kind of model entry provides: how to build its model. `ModelEntry` (check,
 /// replay, diagrams, Explorer) is derived from it once for all.
 pub trait Builder: Sync {
     type Model: Spec + Send + 'static;

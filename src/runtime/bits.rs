@@ -68,19 +68,6 @@ impl PSet {
     }
 }
 
-/// `C(n, k)`, the number of `k`-subsets of an `n`-set (`n ≤ 64`).
-pub fn binomial(n: usize, k: usize) -> u64 {
-    if k > n {
-        return 0;
-    }
-    let k = k.min(n - k);
-    let mut c: u64 = 1;
-    for i in 0..k {
-        c = c * (n - i) as u64 / (i + 1) as u64;
-    }
-    c
-}
-
 impl fmt::Debug for PSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<String> = self.iter().map(|p| format!("p{p}")).collect();

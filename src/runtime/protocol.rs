@@ -74,12 +74,6 @@ impl Env {
     pub fn procs(&self) -> impl Iterator<Item = Pid> {
         0..self.n
     }
-    /// Every message some process will try to broadcast, in (origin, seq) order.
-    pub fn planned(&self) -> impl Iterator<Item = MsgId> + '_ {
-        self.procs().flat_map(move |origin| {
-            (0..self.quota[origin as usize]).map(move |seq| MsgId { origin, seq })
-        })
-    }
     /// The least number of processes that is more than half of `n`.
     pub fn majority(&self) -> usize {
         self.n as usize / 2 + 1

@@ -1,5 +1,5 @@
 //! The synchronous-rounds runtime, for agreement algorithms (Byzantine generals, vote-collecting
-//! consensus). It implements stateright's [`Model`], like [`crate::runtime::system`], and is searched by
+//! consensus). It implements stateright's [`Model`](stateright::Model), like [`crate::runtime::system`], and is searched by
 //! the same checker.
 //!
 //! # A run

@@ -1,6 +1,6 @@
 //! The runtime every broadcast model runs on: `n` processes executing a [`Protocol`] over a
 //! network, with crash-stop faults, an optional failure detector, and a ghost history. It
-//! implements stateright's [`Model`] so that stateright's Explorer works on every model, and the
+//! implements stateright's [`Model`](stateright::Model) so that stateright's Explorer works on every model, and the
 //! project's own checker ([`crate::engine::checker`]) searches it.
 //!
 //! # Steps (the nondeterministic choices)
@@ -445,6 +445,7 @@ impl<P: Protocol> System<P> {
         }
         let copies = u8::from(self.net == NetKind::Dup);
         for (to, msg) in sends.by_ref().chain(randoms) {
+            self.check_target(p, to, msg);
             if !s.hist.crashed.contains(to) {
                 digest = digest.wrapping_add(self.msg_part(p, to, msg, copies));
             }
@@ -780,7 +781,27 @@ impl<P: Protocol> System<P> {
 
     /// Applies a handler's output for process `me`: sends (dropped if addressed to a crashed
     /// process) and deliveries (appended to the delivery log).
+    /// A model error (a panic the command line reports as bad input, exit 2): `me` sent `msg`
+    /// to a process that does not exist.
+    fn check_target(&self, me: Pid, to: Pid, msg: &P::Msg) {
+        if to >= self.env.n {
+            panic!(
+                "model error: p{me} sends {msg:?} to p{to}, but the processes are p0..p{}",
+                self.env.n - 1
+            );
+        }
+    }
+
     fn apply(&self, t: &mut SysState<P>, me: Pid, out: Out<P::Msg>) {
+        for m in &out.delivers {
+            if m.origin >= self.env.n || m.seq >= crate::runtime::protocol::MAX_MSGS {
+                panic!(
+                    "model error: p{me} delivers {m}, which no process can broadcast (n = {}, at most {} messages each)",
+                    self.env.n,
+                    crate::runtime::protocol::MAX_MSGS
+                );
+            }
+        }
         for (to, msg) in out.sends {
             self.send(t, me, to, msg);
         }
@@ -807,6 +828,7 @@ impl<P: Protocol> System<P> {
     }
 
     fn send(&self, t: &mut SysState<P>, me: Pid, to: Pid, msg: P::Msg) {
+        self.check_target(me, to, &msg);
         if !t.hist.crashed.contains(to) {
             let copies = u8::from(self.net == NetKind::Dup);
             t.digest = t.digest.wrapping_add(self.msg_part(me, to, &msg, copies));
