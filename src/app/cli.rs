@@ -476,7 +476,7 @@ fn run(cli: Cli, reg: &Registry) -> Result<i32> {
         Command::Explore(args) => explore(args, reg),
         Command::Bench(args) => bench(args, reg),
         Command::Audit(args) => audit(args, reg),
-        Command::New(args) => new_crate(args, reg),
+        Command::New(args) => new_crate(args),
     }
 }
 
@@ -811,7 +811,7 @@ fn audit_before_reducing(entry: &dyn ModelEntry, spec: &RunSpec) -> Result<()> {
     }
 }
 
-fn new_crate(a: NewArgs, _reg: &Registry) -> Result<i32> {
+fn new_crate(a: NewArgs) -> Result<i32> {
     use crate::app::scaffold::{create, Dependency};
     let name = a
         .dir

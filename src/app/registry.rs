@@ -123,7 +123,7 @@ impl<B: Builder> ModelEntry for B {
     }
     fn check(&self, spec: &RunSpec, opts: &Options) -> Result<Report> {
         let (m, params) = self.build(spec)?;
-        Ok(check_and_report(&m, Builder::info(self), &params, opts))
+        Ok(check_and_report(&m, Builder::info(self), &params, opts).0)
     }
     fn diagram(&self, spec: &RunSpec, handle: &str, svg: bool) -> Result<String> {
         let (m, _) = self.build(spec)?;
@@ -135,12 +135,7 @@ impl<B: Builder> ModelEntry for B {
     }
     fn check_measured(&self, spec: &RunSpec, opts: &Options) -> Result<(Report, usize)> {
         let (m, params) = self.build(spec)?;
-        let outcome = checker::check(&m, opts);
-        let bytes = outcome.visited_bytes + outcome.pending_bytes;
-        Ok((
-            report_of(&m, Builder::info(self), &params, opts, &outcome),
-            bytes,
-        ))
+        Ok(check_and_report(&m, Builder::info(self), &params, opts))
     }
     fn replay(&self, spec: &RunSpec, handle: &str) -> Result<Report> {
         let (m, params) = self.build(spec)?;
@@ -172,109 +167,107 @@ impl<B: Builder> ModelEntry for B {
     }
 }
 
-/// Checks a built model and wraps the outcome in a report.
+/// Checks a built model and wraps the outcome in a report; also the search's memory (visited
+/// set plus waiting states, in bytes).
 pub fn check_and_report<M: checker::Spec>(
     m: &M,
     info: &ModelInfo,
     params: &Params,
     opts: &Options,
-) -> Report {
+) -> (Report, usize) {
     let outcome = checker::check(m, opts);
     let mut report = report_of(m, info, params, opts, &outcome);
     if m.props().iter().any(|d| m.temporal(d.meta).is_some()) {
         judge_fair_cycles(m, opts, &mut report);
     }
-    report
+    (report, outcome.visited_bytes + outcome.pending_bytes)
 }
 
 /// Judges the [`Spec::temporal`] properties of a cyclic model in `report` by the fair-cycle
 /// checker ([`crate::engine::liveness`]): each counterexample is a lasso with its repeating
 /// steps marked ↻. Safety properties keep the state-space search's verdicts.
 fn judge_fair_cycles<M: Spec>(m: &M, opts: &Options, report: &mut Report) {
-    {
-        let fair = m.fairness();
-        let names: Vec<&str> = fair.iter().map(|c| c.name).collect();
-        report.liveness_method = format!(
-            "fair-cycle (SCC search over the whole graph) under {}",
-            if names.is_empty() {
-                "no fairness assumption".to_string()
-            } else {
-                names.join(", ")
+    let fair = m.fairness();
+    let names: Vec<&str> = fair.iter().map(|c| c.name).collect();
+    report.liveness_method = format!(
+        "fair-cycle (SCC search over the whole graph) under {}",
+        if names.is_empty() {
+            "no fairness assumption".to_string()
+        } else {
+            names.join(", ")
+        }
+    );
+    let g = liveness::explore(
+        m,
+        opts.max_states.unwrap_or(1_000_000),
+        opts.max_depth,
+        opts.timeout,
+    );
+    for p in report.properties.iter_mut() {
+        let Some(formula) = m.temporal(p.meta) else {
+            continue;
+        };
+        match liveness::check(&g, &formula, &fair) {
+            Verdict::Unknown => {
+                p.status = Status::Unknown;
+                p.why = None;
             }
-        );
-        let g = liveness::explore(
-            m,
-            opts.max_states.unwrap_or(1_000_000),
-            opts.max_depth,
-            opts.timeout,
-        );
-        for p in report.properties.iter_mut() {
-            let Some(formula) = m.temporal(p.meta) else {
-                continue;
-            };
-            match liveness::check(&g, &formula, &fair) {
-                Verdict::Unknown => {
-                    p.status = Status::Unknown;
-                    p.why = None;
-                }
-                Verdict::Holds => {
-                    p.status = Status::Holds;
-                    p.why = None;
-                }
-                Verdict::Violated(lasso) => {
-                    p.status = Status::Violated;
-                    let mut trace = Vec::new();
-                    let mut indices = vec![g
-                        .init
+            Verdict::Holds => {
+                p.status = Status::Holds;
+                p.why = None;
+            }
+            Verdict::Violated(lasso) => {
+                p.status = Status::Violated;
+                let mut trace = Vec::new();
+                let mut indices = vec![g
+                    .init
+                    .iter()
+                    .position(|&i| i == lasso.prefix[0])
+                    .unwrap_or(0)];
+                let forced = &lasso.forced;
+                let mut push = |from: usize, to: usize, cycle: bool, trace: &mut Vec<TraceStep>| {
+                    // The fairness edge the cycle chose, else any edge between the two.
+                    let k = forced
                         .iter()
-                        .position(|&i| i == lasso.prefix[0])
-                        .unwrap_or(0)];
-                    let forced = &lasso.forced;
-                    let mut push =
-                        |from: usize, to: usize, cycle: bool, trace: &mut Vec<TraceStep>| {
-                            // The fairness edge the cycle chose, else any edge between the two.
-                            let k = forced
-                                .iter()
-                                .find(|(v, k)| *v == from && g.edges[from][*k].1 == to)
-                                .map(|(_, k)| *k)
-                                .or_else(|| g.edges[from].iter().position(|(_, j)| *j == to));
-                            let Some(k) = k else {
-                                return;
-                            };
-                            let a = &g.edges[from][k].0;
-                            indices.push(k);
-                            let st = m.render_step(&g.states[from], a, &g.states[to]);
-                            let mark = if cycle { "↻ " } else { "" };
-                            trace.push(TraceStep {
-                                step: trace.len() + 1,
-                                action: format!("{mark}{}", st.action),
-                                effects: st.effects,
-                            });
-                        };
-                    for w in lasso.prefix.windows(2) {
-                        push(w[0], w[1], false, &mut trace);
-                    }
-                    for w in lasso.cycle.windows(2) {
-                        push(w[0], w[1], true, &mut trace);
-                    }
-                    let handle: Vec<String> = indices.iter().map(|i| i.to_string()).collect();
-                    p.handle = Some(handle.join("."));
-                    p.explorer_path = Some(format!("#/steps/{}", handle.join("/")));
-                    p.end = if lasso.cycle.is_empty() {
-                        vec!["the run stops here: no step is enabled".to_string()]
-                    } else {
-                        vec![format!(
-                            "the steps marked ↻ repeat forever (the replay handle covers the prefix and one turn of the cycle); this run is fair under: {}",
-                            if names.is_empty() {
-                                "no assumption (fairness=off)".to_string()
-                            } else {
-                                names.join(", ")
-                            }
-                        )]
+                        .find(|(v, k)| *v == from && g.edges[from][*k].1 == to)
+                        .map(|(_, k)| *k)
+                        .or_else(|| g.edges[from].iter().position(|(_, j)| *j == to));
+                    let Some(k) = k else {
+                        return;
                     };
-                    p.why = Some(m.why_not(p.meta));
-                    p.trace = trace;
+                    let a = &g.edges[from][k].0;
+                    indices.push(k);
+                    let st = m.render_step(&g.states[from], a, &g.states[to]);
+                    let mark = if cycle { "↻ " } else { "" };
+                    trace.push(TraceStep {
+                        step: trace.len() + 1,
+                        action: format!("{mark}{}", st.action),
+                        effects: st.effects,
+                    });
+                };
+                for w in lasso.prefix.windows(2) {
+                    push(w[0], w[1], false, &mut trace);
                 }
+                for w in lasso.cycle.windows(2) {
+                    push(w[0], w[1], true, &mut trace);
+                }
+                let handle: Vec<String> = indices.iter().map(|i| i.to_string()).collect();
+                p.handle = Some(handle.join("."));
+                p.explorer_path = Some(format!("#/steps/{}", handle.join("/")));
+                p.end = if lasso.cycle.is_empty() {
+                    vec!["the run stops here: no step is enabled".to_string()]
+                } else {
+                    vec![format!(
+                        "the steps marked ↻ repeat forever (the replay handle covers the prefix and one turn of the cycle); this run is fair under: {}",
+                        if names.is_empty() {
+                            "no assumption (fairness=off)".to_string()
+                        } else {
+                            names.join(", ")
+                        }
+                    )]
+                };
+                p.why = Some(m.why_not(p.meta));
+                p.trace = trace;
             }
         }
     }
@@ -312,6 +305,20 @@ fn shown_params(params: &Params) -> BTreeMap<String, String> {
         shown.insert(k.to_string(), v.clone());
     }
     shown
+}
+
+/// What a model name may be, in words.
+pub const MODEL_NAME_RULE: &str =
+    "lower-case letters, digits and dashes, starting with a letter, at most 64 characters";
+
+/// Whether `name` can name a model on the command line ([`MODEL_NAME_RULE`]).
+pub fn is_model_name(name: &str) -> bool {
+    name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && !name.ends_with('-')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 /// The models a command line knows: a value, so that a user's crate can add its own to the
@@ -380,17 +387,13 @@ impl Registry {
     }
 
     /// An error naming the first model name registered twice, or a name that is not a CLI
-    /// name (lower-case letters, digits and dashes).
+    /// name ([`is_model_name`]).
     pub fn validate(&self) -> Result<()> {
         for (i, e) in self.entries.iter().enumerate() {
             let name = e.info().name;
-            let ok = !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-            if !ok {
+            if !is_model_name(name) {
                 return Err(Error::input(format!(
-                    "model name '{name}' is not a CLI name (lower-case letters, digits and dashes)"
+                    "model name '{name}' is not a CLI name ({MODEL_NAME_RULE})"
                 )));
             }
             if self.entries[..i].iter().any(|o| o.info().name == name) {

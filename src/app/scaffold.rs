@@ -2,6 +2,7 @@
 //! models. The files are templates kept beside this one (`templates/`); the algorithm skeleton
 //! is Basic Broadcast, a first version whose RB4 counterexample the user sees at once.
 
+use crate::app::registry::{is_model_name, MODEL_NAME_RULE};
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
@@ -26,16 +27,9 @@ impl Dependency {
 
 /// What `new` writes: (path inside the crate, contents).
 pub fn files(name: &str, dep: &Dependency) -> Result<Vec<(PathBuf, String)>> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !name.ends_with('-');
-    if !ok {
+    if !is_model_name(name) {
         return Err(Error::input(format!(
-            "'{name}' is not a model name: use lower-case letters, digits and dashes, starting with a letter (e.g. my-rb)"
+            "'{name}' is not a model name: use {MODEL_NAME_RULE} (e.g. my-rb)"
         )));
     }
     let ty: String = name

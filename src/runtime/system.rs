@@ -793,15 +793,6 @@ impl<P: Protocol> System<P> {
     }
 
     fn apply(&self, t: &mut SysState<P>, me: Pid, out: Out<P::Msg>) {
-        for m in &out.delivers {
-            if m.origin >= self.env.n || m.seq >= crate::runtime::protocol::MAX_MSGS {
-                panic!(
-                    "model error: p{me} delivers {m}, which no process can broadcast (n = {}, at most {} messages each)",
-                    self.env.n,
-                    crate::runtime::protocol::MAX_MSGS
-                );
-            }
-        }
         for (to, msg) in out.sends {
             self.send(t, me, to, msg);
         }
@@ -821,6 +812,13 @@ impl<P: Protocol> System<P> {
             }
         }
         for m in out.delivers {
+            if m.origin >= self.env.n || m.seq >= crate::runtime::protocol::MAX_MSGS {
+                panic!(
+                    "model error: p{me} delivers {m}, which no process can broadcast (n = {}, at most {} messages each)",
+                    self.env.n,
+                    crate::runtime::protocol::MAX_MSGS
+                );
+            }
             let pos = t.hist.log[me as usize].len();
             t.digest = t.digest.wrapping_add(self.log_part(me, pos, m));
             t.hist.log.push(me, m, !self.keep_order);
