@@ -2,7 +2,7 @@
 
 use crate::app::registry;
 use crate::app::report::{PropReport, Report};
-use crate::engine::checker::Options;
+use crate::engine::outcome::Options;
 use crate::engine::prob::{ProbOptions, Probability};
 use crate::models::params::RunSpec;
 

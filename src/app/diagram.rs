@@ -4,7 +4,7 @@
 
 use crate::engine::chart::Lane as Pid;
 pub use crate::engine::chart::{events, Event};
-use crate::engine::checker::Spec;
+use crate::engine::spec::Reported;
 use std::fmt::Write;
 
 fn clean(s: &str) -> String {
@@ -121,7 +121,10 @@ pub fn svg(n: usize, events: &[Event]) -> String {
 }
 
 /// The Explorer's chart for a stateright path.
-pub fn explorer_svg<M: Spec>(m: &M, path: stateright::Path<M::State, M::Action>) -> Option<String> {
+pub fn explorer_svg<M: Reported>(
+    m: &M,
+    path: stateright::Path<M::State, M::Action>,
+) -> Option<String> {
     let steps = path.into_vec();
     let mut ev = Vec::new();
     for w in steps.windows(2) {

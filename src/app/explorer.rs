@@ -13,7 +13,8 @@
 //! - It panics when the port is taken. Binding happens here first, so a taken port is an
 //!   input error.
 
-use crate::engine::checker::{stateright_properties, AsSpec, Spec};
+use crate::engine::spec::Reported;
+use crate::engine::stateright_view::{stateright_properties, AsSpec};
 use crate::error::{Error, Result};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -22,7 +23,7 @@ use std::time::Duration;
 /// Serves the Explorer on `addr` until the process is killed. `ready` gets the URL.
 pub fn serve<M>(model: M, addr: SocketAddr, ready: &dyn Fn(&str)) -> Result<()>
 where
-    M: Spec + Send + 'static,
+    M: Reported + Send + 'static,
     M::State: PartialEq,
     M::Action: PartialEq,
 {
@@ -64,14 +65,14 @@ where
 /// state the sequence chart of the path that reached it ([`crate::app::diagram`]).
 struct Charted<M>(M);
 
-impl<M: Spec> AsSpec for Charted<M> {
+impl<M: Reported> AsSpec for Charted<M> {
     type Spec = M;
     fn as_spec(&self) -> &M {
         &self.0
     }
 }
 
-impl<M: Spec> stateright::Model for Charted<M> {
+impl<M: Reported> stateright::Model for Charted<M> {
     type State = M::State;
     type Action = M::Action;
     fn init_states(&self) -> Vec<M::State> {

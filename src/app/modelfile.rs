@@ -34,7 +34,7 @@
 //! pinned as `"RB4 witness"`. An unpinned witness is expected `witnessed` whenever its property
 //! is expected to hold, so a vacuous pass is a mismatch.
 
-use crate::engine::checker::{Options, Status, Strategy};
+use crate::engine::outcome::{Options, Status, Strategy};
 use crate::error::{Error, Result};
 use crate::models::params::RunSpec;
 use serde::Deserialize;

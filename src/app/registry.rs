@@ -4,10 +4,12 @@
 
 use crate::app::report::TraceStep;
 use crate::app::report::{Report, RunInfo};
-use crate::engine::checker::{self, Options, Spec, Status};
+use crate::engine::checker;
 use crate::engine::liveness::{self, Verdict};
+use crate::engine::outcome::{Finding, Options, Outcome, Path, Status};
 use crate::engine::prob::{ProbOptions, ProbReport};
 use crate::engine::property::PropMeta;
+use crate::engine::spec::Reported;
 use crate::error::{Error, Result};
 use crate::models::entry::{Builder, ModelInfo};
 use crate::models::params::{ParamSpec, Params, RunSpec};
@@ -46,8 +48,8 @@ pub trait ModelEntry: Sync {
 }
 
 /// Renders the chart of a trace handle.
-pub fn diagram_of<M: checker::Spec>(m: &M, handle: &str, svg: bool) -> Result<String> {
-    let path = checker::Path::from_handle(m, handle)
+pub fn diagram_of<M: Reported>(m: &M, handle: &str, svg: bool) -> Result<String> {
+    let path = Path::from_handle(m, handle)
         .ok_or_else(|| Error::input(format!("trace handle '{handle}' does not fit this model")))?;
     let ev = crate::app::diagram::events(m, &path);
     Ok(if svg {
@@ -59,7 +61,7 @@ pub fn diagram_of<M: checker::Spec>(m: &M, handle: &str, svg: bool) -> Result<St
 
 /// A replay as a report: each property is `violated` if it fails at the trace's last state
 /// (liveness: if that state is quiescent), `unknown` otherwise.
-pub fn replay_report<M: checker::Spec>(
+pub fn replay_report<M: Reported>(
     m: &M,
     info: &ModelInfo,
     params: &Params,
@@ -71,26 +73,26 @@ pub fn replay_report<M: checker::Spec>(
             info.name
         ))
     };
-    let probe = checker::Path::from_handle(m, handle).ok_or_else(fits)?;
+    let probe = Path::from_handle(m, handle).ok_or_else(fits)?;
     let last = probe.last();
     let mut findings = Vec::new();
     for d in m.props() {
         let judged = d.meta.kind != crate::engine::property::Kind::Liveness || m.quiescent(last);
         let why = if judged { (d.check)(m, last) } else { None };
         let status = if why.is_some() {
-            checker::Status::Violated
+            Status::Violated
         } else {
-            checker::Status::Unknown
+            Status::Unknown
         };
-        findings.push(checker::Finding {
+        findings.push(Finding {
             meta: d.meta,
             kind: d.meta.kind,
             status,
             why,
-            path: checker::Path::from_handle(m, handle),
+            path: Path::from_handle(m, handle),
         });
     }
-    let outcome = checker::Outcome {
+    let outcome = Outcome {
         unique_states: probe.steps.len() + 1,
         states: probe.steps.len() + 1,
         max_depth: probe.steps.len(),
@@ -169,7 +171,7 @@ impl<B: Builder> ModelEntry for B {
 
 /// Checks a built model and wraps the outcome in a report; also the search's memory (visited
 /// set plus waiting states, in bytes).
-pub fn check_and_report<M: checker::Spec>(
+pub fn check_and_report<M: Reported>(
     m: &M,
     info: &ModelInfo,
     params: &Params,
@@ -186,7 +188,7 @@ pub fn check_and_report<M: checker::Spec>(
 /// Judges the [`Spec::temporal`] properties of a cyclic model in `report` by the fair-cycle
 /// checker ([`crate::engine::liveness`]): each counterexample is a lasso with its repeating
 /// steps marked ↻. Safety properties keep the state-space search's verdicts.
-fn judge_fair_cycles<M: Spec>(m: &M, opts: &Options, report: &mut Report) {
+fn judge_fair_cycles<M: Reported>(m: &M, opts: &Options, report: &mut Report) {
     let fair = m.fairness();
     let names: Vec<&str> = fair.iter().map(|c| c.name).collect();
     report.liveness_method = format!(
@@ -273,12 +275,12 @@ fn judge_fair_cycles<M: Spec>(m: &M, opts: &Options, report: &mut Report) {
     }
 }
 
-fn report_of<M: checker::Spec>(
+fn report_of<M: Reported>(
     m: &M,
     info: &ModelInfo,
     params: &Params,
     opts: &Options,
-    outcome: &checker::Outcome<M>,
+    outcome: &Outcome<M>,
 ) -> Report {
     let shown = shown_params(params);
     let run = RunInfo {

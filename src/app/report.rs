@@ -1,8 +1,9 @@
 //! Check reports: built once from a search [`Outcome`], printed as text for people or as JSON
 //! for machines (`--format json`).
 
-use crate::engine::checker::{Finding, Outcome, Spec, Status};
+use crate::engine::outcome::{Finding, Outcome, Status};
 use crate::engine::property::Kind;
+use crate::engine::spec::Reported;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -87,7 +88,7 @@ pub struct RunInfo<'a> {
 }
 
 impl Report {
-    pub fn new<M: Spec>(m: &M, info: RunInfo<'_>, out: &Outcome<M>) -> Report {
+    pub fn new<M: Reported>(m: &M, info: RunInfo<'_>, out: &Outcome<M>) -> Report {
         let properties = out
             .findings
             .iter()
@@ -263,10 +264,11 @@ impl Report {
             }
             if let (Some(h), Some(url)) = (&p.handle, &p.explorer_path) {
                 let args = self.command_args();
-                let _ = writeln!(s, "  replay:   broadcheck replay {args} -P {} {h}", p.id);
+                let _ = writeln!(s, "  replay:   {} replay {args} -P {} {h}", program(), p.id);
                 let _ = writeln!(
                     s,
-                    "  explore:  broadcheck explore {args} --trace {h}   (opens http://127.0.0.1:3000/{url})"
+                    "  explore:  {} explore {args} --trace {h}   (opens http://127.0.0.1:3000/{url})",
+                    program()
                 );
             }
         }
@@ -287,7 +289,7 @@ fn render_trace(s: &mut String, trace: &[TraceStep], end: &[String]) {
     }
 }
 
-fn prop_report<M: Spec>(
+fn prop_report<M: Reported>(
     m: &M,
     f: &Finding<M>,
     claims: &[&'static crate::engine::property::PropMeta],
@@ -330,4 +332,17 @@ fn prop_report<M: Spec>(
         handle,
         explorer_path,
     }
+}
+
+static PROGRAM: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Names the program that replay and explore lines tell the reader to run: a user's own
+/// binary (`my-rb replay …`) rather than `broadcheck`. Set once, by the CLI, from `argv[0]`.
+pub fn set_program(name: &str) {
+    let _ = PROGRAM.set(name.to_string());
+}
+
+/// The program replay and explore lines name (`broadcheck` unless [`set_program`] said).
+pub fn program() -> &'static str {
+    PROGRAM.get().map_or("broadcheck", String::as_str)
 }

@@ -3,7 +3,7 @@
 use crate::app::modelfile::ModelFile;
 use crate::app::registry::Registry;
 use crate::app::report::Report;
-use crate::engine::checker::Status;
+use crate::engine::outcome::Status;
 use crate::engine::property::{is_witness_key, strip_witness, Kind};
 use crate::error::{Error, Result};
 use serde::Serialize;

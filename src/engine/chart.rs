@@ -1,8 +1,9 @@
 //! What a step shows on a message sequence chart: one lifeline per process (numbered from 0),
 //! messages between them and notes at one of them. Models produce these events
-//! ([`Spec::events`]); the application renders them (Mermaid, SVG).
+//! ([`crate::engine::spec::Narrate::events`]); the application renders them (Mermaid, SVG).
 
-use crate::engine::checker::{Path, Spec};
+use crate::engine::outcome::Path;
+use crate::engine::spec::Reported;
 
 /// A lifeline: a process number.
 pub type Lane = u8;
@@ -22,7 +23,7 @@ pub enum Event {
 }
 
 /// The events of a whole path, in order, closing with its final losses.
-pub fn events<M: Spec>(m: &M, path: &Path<M>) -> Vec<Event> {
+pub fn events<M: Reported>(m: &M, path: &Path<M>) -> Vec<Event> {
     let mut ev = m.start_events(&path.init);
     let mut prev = &path.init;
     for (a, next) in &path.steps {

@@ -35,7 +35,8 @@
 //! case is quadratic. Symmetry reduction is not applied here; the search is
 //! exhaustive, so the verdicts are sound.
 
-use crate::engine::checker::{Fingerprinter, Spec};
+use crate::engine::fingerprint::Fingerprinter;
+use crate::engine::spec::Spec;
 use std::collections::{HashMap, VecDeque};
 
 /// Weak or strong fairness.
@@ -508,8 +509,8 @@ fn cycle_through<M: Spec>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::checker::Step;
     use crate::engine::property::PropDef;
+    use crate::engine::spec::{Narrate, Step};
     use stateright::{Checker, Model, Property};
 
     /// A `Spec` for a toy graph model: no properties, no narration.
@@ -522,6 +523,12 @@ mod tests {
                 fn quiescent(&self, _: &$s) -> bool {
                     false
                 }
+                fn liveness_method(&self) -> &'static str {
+                    "fair-cycle"
+                }
+            }
+
+            impl Narrate for $t {
                 fn render_step(&self, _: &$s, _: &$a, _: &$s) -> Step {
                     Step {
                         action: String::new(),
@@ -536,9 +543,6 @@ mod tests {
                 }
                 fn events(&self, _: &$s, _: &$a, _: &$s) -> Vec<crate::engine::chart::Event> {
                     Vec::new()
-                }
-                fn liveness_method(&self) -> &'static str {
-                    "fair-cycle"
                 }
             }
         };

@@ -43,8 +43,9 @@
 //! `[0, 1]`, so the result is an interval that contains both the minimum and the maximum; it is
 //! printed as such and never as an exact value.
 
-use crate::engine::checker::{Fingerprinter, Spec};
+use crate::engine::fingerprint::Fingerprinter;
 use crate::engine::property::{Kind, PropDef, PropMeta};
+use crate::engine::spec::Spec;
 use crate::error::{Error, Result};
 use num_bigint::BigInt;
 use num_rational::BigRational;

@@ -4,14 +4,15 @@
 //! synchronous rounds, and the fair-cycle models' own builders (links, delivery semantics,
 //! the heartbeat detector). The application turns any [`Builder`] into a checkable model.
 
-use crate::engine::checker::Spec;
 use crate::engine::prob::{ProbOptions, Probability};
 use crate::engine::property::PropMeta;
+use crate::engine::spec::Reported;
 use crate::error::{Error, Result};
 use crate::models::params::{ParamSpec, Params, RunSpec, COMMON, DETECTOR, HEARTBEAT};
 use crate::props;
 use crate::runtime::bits::PSet;
 use crate::runtime::detector::Detector;
+use crate::runtime::fair::{FairProtocol, FairSystem};
 use crate::runtime::network::NetKind;
 use crate::runtime::protocol::{Env, Pid, Protocol};
 use crate::runtime::rounds::{placements, FaultKind, REnv, Reads, RoundProtocol, Rounds, Val};
@@ -155,7 +156,7 @@ impl<P: Protocol> Builder for Entry<P> {
 /// What each kind of model entry provides: how to build its model. `ModelEntry` (check,
 /// replay, diagrams, Explorer) is derived from it once for all.
 pub trait Builder: Sync {
-    type Model: Spec + Send + 'static;
+    type Model: Reported + Send + 'static;
     fn info(&self) -> &ModelInfo;
     /// Every parameter besides `n` and `f`.
     fn params(&self) -> Vec<&'static ParamSpec>;
@@ -308,5 +309,49 @@ impl<P: RoundProtocol> Builder for RoundEntry<P> {
 
     fn audit(&self, m: &Rounds<P>, max_states: usize) -> Vec<String> {
         m.audit(max_states)
+    }
+}
+
+/// A fair-cycle model the CLI can run: a [`FairProtocol`] built from the parameters, checked
+/// by the state-space search (safety) and the fair-cycle method (liveness).
+pub struct FairEntry<P: FairProtocol> {
+    /// `info.params` must hold a `fairness` parameter (`on` or `off`).
+    pub info: ModelInfo,
+    pub default_f: u8,
+    /// Builds the protocol from the resolved parameters, refusing an `n` or `f` it does not
+    /// model (one line).
+    pub make: fn(&Params) -> Result<P>,
+    /// Whether the catalogue's detector properties (PFD1, PFD2) are about this model itself.
+    pub is_detector: bool,
+}
+
+impl<P: FairProtocol> Builder for FairEntry<P> {
+    type Model = FairSystem<P>;
+
+    fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+    fn params(&self) -> Vec<&'static ParamSpec> {
+        self.info.params.iter().collect()
+    }
+    fn default_f(&self) -> u8 {
+        self.default_f
+    }
+    fn catalogue(&self) -> Vec<&'static PropMeta> {
+        P::catalogue().iter().map(|d| d.meta).collect()
+    }
+    fn build(&self, spec: &RunSpec) -> Result<(FairSystem<P>, Params)> {
+        let params = Params::resolve(
+            self.info.name,
+            spec.n.unwrap_or(self.info.default_n.into()),
+            spec.f.unwrap_or(self.default_f.into()),
+            &spec.params,
+            &Builder::params(self),
+        )?;
+        let proto = (self.make)(&params)?;
+        let names = spec.property_names(self.info.claims);
+        let props = crate::engine::property::select(&P::catalogue(), &names, self.is_detector)?;
+        let fair = params.get("fairness") == "on";
+        Ok((FairSystem { proto, fair, props }, params))
     }
 }

@@ -76,7 +76,7 @@
 //! placement) is exhaustive: 1,374,270 states.
 //!
 //! Both reductions work the same in BFS and DFS (stateright's BFS ignores `symmetry()`; this
-//! project's search calls [`crate::engine::checker::Spec::fingerprint`] in both).
+//! project's search calls [`crate::engine::spec::Spec::fingerprint`] in both).
 
 use crate::runtime::bits::{MSet, PSet};
 use crate::runtime::protocol::{MsgId, Pid, MAX_PROCS};
@@ -360,7 +360,7 @@ mod tests {
             let entry = crate::app::registry::Registry::builtin()
                 .find(model)
                 .expect("known");
-            let opts = crate::engine::checker::Options::default();
+            let opts = crate::engine::outcome::Options::default();
             entry.check(&spec, &opts).expect("runs").unique_states
         };
         let sym = Reductions {

@@ -21,12 +21,11 @@
 //! After round R the run is over. The state graph is a finite tree of depth R × (slots + 1), so
 //! liveness ("every correct process decides") is judged at terminal states, soundly.
 
-use crate::engine::checker::{Spec, Step};
 use crate::engine::property::PropDef;
+use crate::engine::spec::Spec;
 use crate::runtime::bits::PSet;
 use crate::runtime::protocol::Pid;
 use crate::runtime::reduce::Rename;
-use std::collections::BTreeSet;
 use std::fmt::{self, Debug};
 use std::hash::Hash;
 
@@ -155,12 +154,12 @@ impl<P: RoundProtocol> RState<P> {
 }
 
 /// What one process receives in a round, and what it makes of it.
-struct Receipt<P: RoundProtocol> {
+pub(super) struct Receipt<P: RoundProtocol> {
     /// The messages, sorted by sender.
-    inbox: Vec<(Pid, P::Msg)>,
+    pub(super) inbox: Vec<(Pid, P::Msg)>,
     /// The receiver's state afterwards.
-    state: P::State,
-    decision: Option<Val>,
+    pub(super) state: P::State,
+    pub(super) decision: Option<Val>,
 }
 
 /// A step.
@@ -278,7 +277,7 @@ impl<P: RoundProtocol> Rounds<P> {
     /// depends only on the round's start state and the messages sent to it, and the traitors'
     /// choices for different receivers are independent. Nothing received is kept but the
     /// decision (the receivers' states stay as they were at the start of the round).
-    fn by_receiver(&self, s: &RState<P>) -> bool {
+    pub(super) fn by_receiver(&self, s: &RState<P>) -> bool {
         self.reduce.por && s.round == self.proto.rounds(&self.env)
     }
 
@@ -304,7 +303,7 @@ impl<P: RoundProtocol> Rounds<P> {
 
     /// Whether `p` has had its last-round `Receive` step in `s` (receiver by receiver only):
     /// its state is then the one from the start of that round.
-    fn received_last_round(&self, s: &RState<P>, p: Pid) -> bool {
+    pub(super) fn received_last_round(&self, s: &RState<P>, p: Pid) -> bool {
         let last = self.proto.rounds(&self.env);
         if !self.reduce.por || s.round < last {
             return false;
@@ -334,7 +333,7 @@ impl<P: RoundProtocol> Rounds<P> {
     }
 
     /// What `p` receives this round, sorted by sender; its state after receiving; its decision.
-    fn receive_one(&self, s: &RState<P>, p: Pid) -> Receipt<P> {
+    pub(super) fn receive_one(&self, s: &RState<P>, p: Pid) -> Receipt<P> {
         let inbox: Vec<(Pid, P::Msg)> = self
             .round_messages(s)
             .into_iter()
@@ -369,7 +368,7 @@ impl<P: RoundProtocol> Rounds<P> {
     }
 
     /// Every initial state: placements × inputs.
-    fn all_inits(&self) -> Vec<RState<P>> {
+    pub(super) fn all_inits(&self) -> Vec<RState<P>> {
         let env = &self.env;
         let with_input: Vec<Pid> = env
             .procs()
@@ -403,7 +402,7 @@ impl<P: RoundProtocol> Rounds<P> {
     }
 
     /// The placement and inputs of initial state `s` renamed by `g`.
-    fn renamed_start(
+    pub(super) fn renamed_start(
         &self,
         s: &RState<P>,
         g: &crate::runtime::reduce::Perm,
@@ -439,7 +438,7 @@ impl<P: RoundProtocol> Rounds<P> {
     }
 
     /// Every message of this round: the chosen ones plus those of correct processes.
-    fn round_messages(&self, s: &RState<P>) -> Vec<(Pid, Pid, P::Msg)> {
+    pub(super) fn round_messages(&self, s: &RState<P>) -> Vec<(Pid, Pid, P::Msg)> {
         let mut all = s.outbox.clone();
         let silent = match self.env.kind {
             FaultKind::Byzantine => s.faulty,
@@ -457,186 +456,12 @@ impl<P: RoundProtocol> Rounds<P> {
         all
     }
 
-    fn role(&self, s: &RState<P>, p: Pid) -> &'static str {
+    pub(super) fn role(&self, s: &RState<P>, p: Pid) -> &'static str {
         match self.env.kind {
             FaultKind::Byzantine if s.faulty.contains(p) => " (traitor)",
             FaultKind::Crash if s.crashed.contains(p) || s.crashing.contains(p) => " (crashed)",
             _ => "",
         }
-    }
-}
-
-/// What a run ends with: every process's decision, who decided twice, who crashed.
-type Outcome = (Vec<Option<Val>>, u16, u16);
-
-/// The outcomes of every run from each state explored so far.
-type Memo<P> = std::collections::HashMap<RState<P>, std::rc::Rc<BTreeSet<Outcome>>>;
-
-impl<P: RoundProtocol> Rounds<P> {
-    /// Audits the facts the reductions rely on, over the unreduced state graph; the list of
-    /// failures. With at most `max_states` states the whole graph is explored and every claim
-    /// is checked exactly; beyond that, only [`RoundProtocol::faulty_receipts_matter`] is
-    /// checked, on the states explored.
-    /// - `faulty_receipts_matter() == false`: a traitor's slots are the same in every reachable
-    ///   state as in its initial state.
-    /// - `silence_is_default()`: whatever a run can end with after a traitor stays silent in a
-    ///   slot, it can also end with after the traitor sends one of the slot's messages.
-    /// - `classes()`: when a renaming in the group maps an initial state onto another one of
-    ///   the model (the two are then merged), the outcomes of the image are the renamed
-    ///   outcomes.
-    pub fn audit(&self, max_states: usize) -> Vec<String> {
-        self.audit_report(max_states).0
-    }
-
-    /// [`Rounds::audit`], and whether the whole unreduced graph fitted in `max_states` (only
-    /// then are the silence and symmetry claims checked).
-    pub fn audit_report(&self, max_states: usize) -> (Vec<String>, bool) {
-        use stateright::Model;
-        let plain = Rounds {
-            proto: self.proto.clone(),
-            env: self.env.clone(),
-            props: Vec::new(),
-            reduce: crate::engine::reductions::Reductions::default(),
-            reads: Reads::default(),
-        };
-        let mut problems = Vec::new();
-        let inits = plain.all_inits();
-        let mut memo: Memo<P> = Memo::new();
-        let mut complete = true;
-        for s in &inits {
-            if plain.outcomes(s, &mut memo, max_states).is_none() {
-                complete = false;
-                break;
-            }
-        }
-        if !self.proto.faulty_receipts_matter() {
-            for s in memo.keys() {
-                for p in s.faulty.iter() {
-                    let r = s.round.min(self.proto.rounds(&self.env));
-                    let start = self.proto.init(&self.env, p, s.inputs[p as usize]);
-                    let now = self
-                        .proto
-                        .byzantine_slots(&self.env, p, &s.procs[p as usize], r);
-                    if now != self.proto.byzantine_slots(&self.env, p, &start, r) {
-                        problems.push(format!(
-                            "faulty_receipts_matter() is false, but traitor p{p}'s round-{r} slots depend on what it received ({:?})",
-                            s.procs[p as usize]
-                        ));
-                        return (problems, complete);
-                    }
-                }
-            }
-        }
-        for s in memo.keys() {
-            for p in self.env.procs() {
-                if !self.proto.decides(&self.env, p) && s.decision[p as usize].is_some() {
-                    problems.push(format!(
-                        "decides(p{p}) is false, but p{p} decides in a reachable state"
-                    ));
-                    return (problems, complete);
-                }
-            }
-        }
-        if !complete {
-            return (problems, complete);
-        }
-        let get = |memo: &Memo<P>, t: &RState<P>| -> std::rc::Rc<BTreeSet<Outcome>> {
-            memo.get(t).cloned().unwrap_or_default()
-        };
-        if self.proto.silence_is_default() && self.env.kind == FaultKind::Byzantine {
-            for s in memo.keys() {
-                let mut acts = Vec::new();
-                plain.actions(s, &mut acts);
-                let (silent, sent): (Vec<_>, Vec<_>) = acts
-                    .into_iter()
-                    .filter(|a| matches!(a, RAction::Send { .. }))
-                    .partition(|a| matches!(a, RAction::Send { msg: None, .. }));
-                let Some(silent) = silent.into_iter().next() else {
-                    continue;
-                };
-                let mut covered = BTreeSet::new();
-                for a in sent {
-                    if let Some(t) = plain.next_state(s, a) {
-                        covered.extend(get(&memo, &t).iter().cloned());
-                    }
-                }
-                let quiet = plain
-                    .next_state(s, silent.clone())
-                    .map(|t| get(&memo, &t))
-                    .unwrap_or_default();
-                if let Some(o) = quiet.iter().find(|o| !covered.contains(*o)) {
-                    problems.push(format!(
-                        "silence_is_default() is true, but after {} a run can end with decisions {:?} that no message in that slot allows",
-                        plain.format_action(&silent),
-                        o.0
-                    ));
-                    return (problems, complete);
-                }
-            }
-        }
-        if let Some(class) = self.proto.classes(&self.env) {
-            for g in crate::runtime::reduce::group(self.env.n, &class) {
-                for s in &inits {
-                    let (faulty, inputs) = self.renamed_start(s, &g);
-                    // An image outside the model (e.g. `traitors` names one placement) is never
-                    // merged with `s`, so only images inside it need the same outcomes.
-                    let Some(image) = inits
-                        .iter()
-                        .find(|t| t.faulty == faulty && t.inputs == inputs)
-                    else {
-                        continue;
-                    };
-                    let renamed: BTreeSet<Outcome> = get(&memo, s)
-                        .iter()
-                        .map(|(dec, twice, crashed)| {
-                            let mut d = vec![None; dec.len()];
-                            for p in self.env.procs() {
-                                d[g.pid(p) as usize] = dec[p as usize];
-                            }
-                            (d, PSet(*twice).rename(&g).0, PSet(*crashed).rename(&g).0)
-                        })
-                        .collect();
-                    if renamed != *get(&memo, image) {
-                        problems.push(format!(
-                            "classes(): renaming {g:?} does not map the outcomes of traitors {:?}, inputs {:?} onto those of its image",
-                            s.faulty, s.inputs
-                        ));
-                        return (problems, complete);
-                    }
-                }
-            }
-        }
-        (problems, complete)
-    }
-
-    /// The outcomes of every run from `s` (memoized); `None` once `memo` outgrows `budget`.
-    fn outcomes(
-        &self,
-        s: &RState<P>,
-        memo: &mut Memo<P>,
-        budget: usize,
-    ) -> Option<std::rc::Rc<BTreeSet<Outcome>>> {
-        use stateright::Model;
-        if let Some(o) = memo.get(s) {
-            return Some(o.clone());
-        }
-        if memo.len() >= budget {
-            return None;
-        }
-        let mut acts = Vec::new();
-        self.actions(s, &mut acts);
-        let mut out = BTreeSet::new();
-        if acts.is_empty() {
-            out.insert((s.decision.clone(), s.decided_twice.0, s.crashed.0));
-        }
-        for a in acts {
-            if let Some(t) = self.next_state(s, a) {
-                out.extend(self.outcomes(&t, memo, budget)?.iter().cloned());
-            }
-        }
-        let out = std::rc::Rc::new(out);
-        memo.insert(s.clone(), out.clone());
-        Some(out)
     }
 }
 
@@ -761,7 +586,7 @@ impl<P: RoundProtocol> stateright::Model for Rounds<P> {
     }
 
     fn properties(&self) -> Vec<stateright::Property<Self>> {
-        crate::engine::checker::stateright_properties(self)
+        crate::engine::stateright_view::stateright_properties(self)
     }
 }
 
@@ -818,246 +643,6 @@ impl<P: RoundProtocol> Spec for Rounds<P> {
         self.done(s)
     }
 
-    fn render_step(&self, prev: &RState<P>, a: &RAction<P::Msg>, next: &RState<P>) -> Step {
-        let env = &self.env;
-        let mut effects = Vec::new();
-        let action = match a {
-            RAction::Crash { p, now: true } => {
-                format!(
-                    "round {}: p{p} crashes (its messages of this round may be lost)",
-                    prev.round
-                )
-            }
-            RAction::Crash { p, now: false } => {
-                format!("round {}: p{p} does not crash yet", prev.round)
-            }
-            RAction::Send { from, to, msg } => {
-                let what = match msg {
-                    Some(m) => self.proto.show(env, m),
-                    None => "nothing".to_string(),
-                };
-                let verb = if self.env.kind == FaultKind::Crash {
-                    if msg.is_some() {
-                        "still sends"
-                    } else {
-                        "never sends (lost)"
-                    }
-                } else {
-                    "tells"
-                };
-                format!(
-                    "round {}: p{from}{} {verb} p{to}: {what}",
-                    prev.round,
-                    self.role(prev, *from)
-                )
-            }
-            RAction::Receive { p, round } => {
-                let Receipt {
-                    inbox,
-                    state: st,
-                    decision: v,
-                } = self.receive_one(prev, *p);
-                // Messages a step chose (and showed): a traitor's, or a crashing process's.
-                let chosen = |from: Pid| match env.kind {
-                    FaultKind::Byzantine => prev.faulty.contains(from),
-                    FaultKind::Crash => prev.crashing.contains(from),
-                };
-                let mut by_sender: Vec<(Pid, Vec<String>)> = Vec::new();
-                for (from, m) in &inbox {
-                    if chosen(*from) {
-                        continue; // shown at the step that chose it
-                    }
-                    let shown = self.proto.show(env, m);
-                    match by_sender.iter_mut().find(|(q, _)| q == from) {
-                        Some((_, ms)) => ms.push(shown),
-                        None => by_sender.push((*from, vec![shown])),
-                    }
-                }
-                for (from, ms) in by_sender {
-                    effects.push(format!("p{from} tells p{p}: {}", ms.join(", ")));
-                }
-                if let Some(v) = v {
-                    effects.push(format!(
-                        "p{p}{} decides {}: {}",
-                        self.role(next, *p),
-                        env.name(v),
-                        self.proto.explain(env, *p, &st)
-                    ));
-                }
-                format!(
-                    "round {round}: p{p} receives every message of the round sent to it (last round, receiver by receiver)"
-                )
-            }
-            RAction::EndRound { round } if self.by_receiver(prev) => {
-                format!("end of round {round}: every receiver has had its messages")
-            }
-            RAction::EndRound { round } => {
-                let silent = match env.kind {
-                    FaultKind::Byzantine => prev.faulty,
-                    FaultKind::Crash => PSet(prev.crashed.0 | prev.crashing.0),
-                };
-                for p in PSet::all(env.n).minus(silent).iter() {
-                    let sends = self.proto.sends(env, p, &prev.procs[p as usize], *round);
-                    let mut by_msg: Vec<(String, Vec<String>)> = Vec::new();
-                    for (to, m) in sends {
-                        let shown = self.proto.show(env, &m);
-                        match by_msg.iter_mut().find(|(x, _)| *x == shown) {
-                            Some((_, tos)) => tos.push(format!("p{to}")),
-                            None => by_msg.push((shown, vec![format!("p{to}")])),
-                        }
-                    }
-                    for (m, tos) in by_msg {
-                        effects.push(format!("p{p} tells {}: {m}", tos.join(", ")));
-                    }
-                }
-                for p in env.procs() {
-                    if let (None, Some(v)) = (prev.decision[p as usize], next.decision[p as usize])
-                    {
-                        effects.push(format!(
-                            "p{p}{} decides {}: {}",
-                            self.role(next, p),
-                            env.name(v),
-                            self.proto.explain(env, p, &next.procs[p as usize])
-                        ));
-                    }
-                }
-                format!("end of round {round}: every message of the round is delivered")
-            }
-        };
-        Step { action, effects }
-    }
-
-    fn render_init(&self, s: &RState<P>) -> Vec<String> {
-        let env = &self.env;
-        let faulty: Vec<String> = s.faulty.iter().map(|p| format!("p{p}")).collect();
-        let faulty = if faulty.is_empty() {
-            "none".to_string()
-        } else {
-            faulty.join(", ")
-        };
-        let what = match env.kind {
-            FaultKind::Byzantine => "traitors",
-            FaultKind::Crash => "processes that may crash",
-        };
-        let inputs: Vec<String> = env
-            .procs()
-            .filter_map(|p| s.inputs[p as usize].map(|v| format!("p{p}: {}", env.name(v))))
-            .collect();
-        vec![format!(
-            "0. {what}: {faulty}; inputs: {}",
-            inputs.join(", ")
-        )]
-    }
-
-    fn render_end(&self, s: &RState<P>) -> Vec<String> {
-        let env = &self.env;
-        let mut lines = Vec::new();
-        for p in env.procs() {
-            let input = s.inputs[p as usize]
-                .map(|v| format!("input {}, ", env.name(v)))
-                .unwrap_or_default();
-            let status = match s.decision[p as usize] {
-                Some(v) => format!("decided {}", env.name(v)),
-                None => "decided nothing".into(),
-            };
-            // Receiver by receiver, the last round's messages are forgotten once received:
-            // the reasons are shown at the step where p received them.
-            let last = self.proto.rounds(env);
-            let why = if !self.received_last_round(s, p) {
-                self.proto.explain(env, p, &s.procs[p as usize])
-            } else if s.decision[p as usize].is_some() {
-                format!("its reasons are at the step where it received round {last}")
-            } else {
-                format!("what it received in round {last} is not kept (receiver by receiver, only decisions are)")
-            };
-            lines.push(format!("p{p}{}: {input}{status} — {why}", self.role(s, p)));
-        }
-        lines
-    }
-
-    fn processes(&self) -> usize {
-        self.env.n as usize
-    }
-
-    fn events(
-        &self,
-        prev: &RState<P>,
-        a: &RAction<P::Msg>,
-        next: &RState<P>,
-    ) -> Vec<crate::engine::chart::Event> {
-        use crate::engine::chart::Event;
-        let env = &self.env;
-        let mut ev = Vec::new();
-        match a {
-            RAction::Crash { p, now: true } => ev.push(Event::Note {
-                at: *p,
-                text: format!("CRASH (round {})", prev.round),
-            }),
-            RAction::Crash { .. } => {}
-            RAction::Send { from, to, msg } => {
-                if msg.is_none() && env.kind == FaultKind::Crash {
-                    ev.push(Event::Msg {
-                        from: *from,
-                        to: *to,
-                        label: format!("round {} message", prev.round),
-                        lost: true,
-                    });
-                }
-            }
-            RAction::Receive { p, .. } => {
-                for (from, m) in self.receive_one(prev, *p).inbox {
-                    ev.push(Event::Msg {
-                        from,
-                        to: *p,
-                        label: self.proto.show(env, &m),
-                        lost: false,
-                    });
-                }
-                if let (None, Some(v)) = (prev.decision[*p as usize], next.decision[*p as usize]) {
-                    ev.push(Event::Note {
-                        at: *p,
-                        text: format!("decide {}", env.name(v)),
-                    });
-                }
-            }
-            RAction::EndRound { .. } if self.by_receiver(prev) => {}
-            RAction::EndRound { .. } => {
-                for (from, to, m) in self.round_messages(prev) {
-                    ev.push(Event::Msg {
-                        from,
-                        to,
-                        label: self.proto.show(env, &m),
-                        lost: false,
-                    });
-                }
-                for p in env.procs() {
-                    if let (None, Some(v)) = (prev.decision[p as usize], next.decision[p as usize])
-                    {
-                        ev.push(Event::Note {
-                            at: p,
-                            text: format!("decide {}", env.name(v)),
-                        });
-                    }
-                }
-            }
-        }
-        ev
-    }
-
-    fn start_events(&self, s: &RState<P>) -> Vec<crate::engine::chart::Event> {
-        let what = match self.env.kind {
-            FaultKind::Byzantine => "TRAITOR",
-            FaultKind::Crash => "may crash",
-        };
-        s.faulty
-            .iter()
-            .map(|p| crate::engine::chart::Event::Note {
-                at: p,
-                text: what.to_string(),
-            })
-            .collect()
-    }
-
     fn liveness_method(&self) -> &'static str {
         "terminal-state: judged after the last round; sound because synchronous rounds make the \
          state graph a finite tree"
@@ -1088,351 +673,4 @@ pub fn placements(n: u8, f: u8, keep: impl Fn(PSet) -> bool) -> Vec<PSet> {
         .map(|b| PSet(b as u16))
         .filter(|s| s.len() == f as usize && keep(*s))
         .collect()
-}
-
-/// A chain of process ids: the relay path of an oral message, or the signatures of a signed
-/// one. Always starts with the commander p0. At most 7 long.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Chain {
-    len: u8,
-    ids: [Pid; 7],
-}
-
-impl Chain {
-    pub const MAX: usize = 7;
-
-    /// The chain `[p]`.
-    pub fn root(p: Pid) -> Chain {
-        let mut ids = [0; 7];
-        ids[0] = p;
-        Chain { len: 1, ids }
-    }
-    /// This chain followed by `p` (callers keep chains under [`Chain::MAX`]).
-    pub fn then(mut self, p: Pid) -> Chain {
-        self.ids[self.len as usize] = p;
-        self.len += 1;
-        self
-    }
-    pub fn len(&self) -> usize {
-        self.len as usize
-    }
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-    pub fn ids(&self) -> &[Pid] {
-        &self.ids[..self.len as usize]
-    }
-    pub fn contains(&self, p: Pid) -> bool {
-        self.ids().contains(&p)
-    }
-    pub fn last(&self) -> Pid {
-        self.ids[self.len.saturating_sub(1) as usize]
-    }
-    pub fn first(&self) -> Pid {
-        self.ids[0]
-    }
-    /// No process appears twice.
-    pub fn distinct(&self) -> bool {
-        let ids = self.ids();
-        ids.iter().enumerate().all(|(i, p)| !ids[..i].contains(p))
-    }
-    /// Every chain of `len` distinct processes among `0..n` starting with p0 and avoiding `me`.
-    pub fn all(n: u8, len: usize, me: Pid) -> Vec<Chain> {
-        let mut out = vec![Chain::root(0)];
-        for _ in 1..len {
-            out = out
-                .into_iter()
-                .flat_map(|c| {
-                    (0..n)
-                        .filter(move |&p| p != me && !c.contains(p))
-                        .map(move |p| c.then(p))
-                })
-                .collect();
-        }
-        if me == 0 {
-            return Vec::new();
-        }
-        out
-    }
-}
-
-impl fmt::Debug for Chain {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ids: Vec<String> = self.ids().iter().map(|p| p.to_string()).collect();
-        write!(f, "{}", ids.join(":"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::engine::reductions::Reductions;
-    use crate::models::params::RunSpec;
-    use crate::test_util::*;
-
-    /// Delegates to `inner` but makes the claims it is told to, and with `bias` set, that
-    /// lieutenant always decides attack (an asymmetry).
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-    struct Liar<P> {
-        inner: P,
-        silence: bool,
-        receipts_matter: bool,
-        classes: Option<Vec<u32>>,
-        bias: Option<Pid>,
-    }
-
-    impl<P: RoundProtocol> RoundProtocol for Liar<P> {
-        type State = P::State;
-        type Msg = P::Msg;
-        fn rounds(&self, env: &REnv) -> u8 {
-            self.inner.rounds(env)
-        }
-        fn has_input(&self, env: &REnv, me: Pid) -> bool {
-            self.inner.has_input(env, me)
-        }
-        fn init(&self, env: &REnv, me: Pid, input: Option<Val>) -> P::State {
-            self.inner.init(env, me, input)
-        }
-        fn sends(&self, env: &REnv, me: Pid, st: &P::State, round: u8) -> Vec<(Pid, P::Msg)> {
-            self.inner.sends(env, me, st, round)
-        }
-        fn byzantine_slots(
-            &self,
-            env: &REnv,
-            me: Pid,
-            st: &P::State,
-            round: u8,
-        ) -> Vec<(Pid, Vec<P::Msg>)> {
-            self.inner.byzantine_slots(env, me, st, round)
-        }
-        fn receive(
-            &self,
-            env: &REnv,
-            me: Pid,
-            st: &mut P::State,
-            round: u8,
-            inbox: &[(Pid, P::Msg)],
-        ) -> Option<Val> {
-            let v = self.inner.receive(env, me, st, round, inbox);
-            if self.bias == Some(me) {
-                return v.map(|_| 0);
-            }
-            v
-        }
-        fn explain(&self, env: &REnv, me: Pid, st: &P::State) -> String {
-            self.inner.explain(env, me, st)
-        }
-        fn show(&self, env: &REnv, msg: &P::Msg) -> String {
-            self.inner.show(env, msg)
-        }
-        fn silence_is_default(&self) -> bool {
-            self.silence
-        }
-        fn faulty_receipts_matter(&self) -> bool {
-            self.receipts_matter
-        }
-        fn decides(&self, env: &REnv, me: Pid) -> bool {
-            self.inner.decides(env, me)
-        }
-        fn classes(&self, _env: &REnv) -> Option<Vec<u32>> {
-            self.classes.clone()
-        }
-    }
-
-    fn audit<P: RoundProtocol>(
-        entry: &crate::models::entry::RoundEntry<P>,
-        n: u32,
-        f: u32,
-        liar: impl Fn(P) -> Liar<P>,
-    ) -> Vec<String> {
-        let spec = RunSpec::of(entry.info.name, n, f, &[]);
-        let (m, _) = entry.system(&spec).expect("builds");
-        let m = Rounds {
-            proto: liar(m.proto),
-            env: m.env,
-            props: Vec::new(),
-            reduce: Reductions::default(),
-            reads: m.reads,
-        };
-        m.audit(100_000)
-    }
-
-    fn honest<P: RoundProtocol>(p: P) -> Liar<P> {
-        Liar {
-            silence: p.silence_is_default(),
-            receipts_matter: p.faulty_receipts_matter(),
-            classes: None,
-            bias: None,
-            inner: p,
-        }
-    }
-
-    #[test]
-    fn the_audit_passes_the_honest_claims() {
-        let om = &crate::models::agreement::om::ENTRY;
-        let sm = &crate::models::agreement::sm::ENTRY;
-        let lieutenants = Some(vec![0, 1, 1, 1]);
-        let p = audit(om, 4, 1, |p| Liar {
-            classes: lieutenants.clone(),
-            ..honest(p)
-        });
-        assert_eq!(p, Vec::<String>::new());
-        let p = audit(sm, 4, 2, |p| Liar {
-            classes: lieutenants.clone(),
-            ..honest(p)
-        });
-        assert_eq!(p, Vec::<String>::new());
-    }
-
-    /// The audit runs to completion (every claim checked) on a configuration of each protocol
-    /// that declares something, OM(2) included, and finds nothing wrong.
-    #[test]
-    fn the_audit_completes_on_each_declaring_protocol() {
-        for (model, n, f, params) in [
-            ("om", 4, 1, vec![]),
-            ("om", 4, 2, vec![("m", "2")]),
-            ("sm", 4, 2, vec![]),
-            ("majority-consensus", 4, 1, vec![]),
-        ] {
-            let spec = RunSpec {
-                reduce: Reductions {
-                    por: true,
-                    symmetry: true,
-                },
-                ..RunSpec::of(model, n, f, &params)
-            };
-            let entry = crate::app::registry::Registry::builtin()
-                .find(model)
-                .expect("known");
-            let problems = entry.audit(&spec, 200_000).expect("builds");
-            assert_eq!(problems, Vec::<String>::new(), "{model} n={n} f={f}");
-        }
-        let spec = RunSpec::of("om", 4, 2, &[("m", "2")]);
-        let (m, _) = crate::models::agreement::om::ENTRY
-            .system(&spec)
-            .expect("builds");
-        assert_eq!(m.audit_report(200_000), (Vec::new(), true));
-    }
-
-    /// A property that singles out p0 keeps p0 out of the renamings, even for a protocol whose
-    /// processes are all alike.
-    #[test]
-    fn symmetry_fixes_p0_when_a_property_names_it() {
-        let both = Reductions {
-            por: true,
-            symmetry: true,
-        };
-        for props in [&["C1", "C4"][..], &["IC2"][..]] {
-            let plain = RunSpec {
-                properties: props.iter().map(|p| p.to_string()).collect(),
-                ..RunSpec::of("majority-consensus", 3, 1, &[])
-            };
-            let reduced = RunSpec {
-                reduce: both,
-                ..plain.clone()
-            };
-            let entry = crate::app::registry::Registry::builtin()
-                .find("majority-consensus")
-                .expect("known");
-            let opts = crate::engine::checker::Options::default();
-            let a = entry.check(&plain, &opts).expect("valid");
-            let b = entry.check(&reduced, &opts).expect("valid");
-            for p in props {
-                assert_eq!(
-                    prop(&a, p).status.name(),
-                    prop(&b, p).status.name(),
-                    "{p}:\n{}",
-                    b.to_text()
-                );
-            }
-        }
-    }
-
-    /// The audit is not vacuous: each claim, made falsely, is caught.
-    #[test]
-    fn the_audit_catches_dishonest_claims() {
-        let om = &crate::models::agreement::om::ENTRY;
-        let sm = &crate::models::agreement::sm::ENTRY;
-        // SM: a traitor may relay only the signed chains it received.
-        let p = audit(sm, 3, 1, |p| Liar {
-            receipts_matter: false,
-            ..honest(p)
-        });
-        assert!(
-            p.iter().any(|e| e.contains("faulty_receipts_matter")),
-            "{p:?}"
-        );
-        // SM: a traitorous commander's silence is not one of its signed orders.
-        let p = audit(sm, 4, 1, |p| Liar {
-            silence: true,
-            ..honest(p)
-        });
-        assert!(p.iter().any(|e| e.contains("silence_is_default")), "{p:?}");
-        // OM with p1 biased: lieutenants are no longer interchangeable.
-        let p = audit(om, 4, 1, |p| Liar {
-            classes: Some(vec![0, 1, 1, 1]),
-            bias: Some(1),
-            ..honest(p)
-        });
-        assert!(p.iter().any(|e| e.contains("classes()")), "{p:?}");
-    }
-
-    fn reduced(n: u32, f: u32, reduce: Reductions) -> crate::app::report::Report {
-        let spec = RunSpec {
-            reduce,
-            ..RunSpec::of("om", n, f, &[])
-        };
-        crate::app::registry::Registry::builtin()
-            .find("om")
-            .expect("om")
-            .check(&spec, &crate::engine::checker::Options::default())
-            .expect("valid")
-    }
-
-    #[test]
-    fn om_reductions_keep_verdicts_and_pin_counts() {
-        let both = Reductions {
-            por: true,
-            symmetry: true,
-        };
-        for (reduce, states) in [
-            (Reductions::default(), 326),
-            (
-                Reductions {
-                    por: true,
-                    symmetry: false,
-                },
-                164,
-            ),
-            (
-                Reductions {
-                    por: false,
-                    symmetry: true,
-                },
-                234,
-            ),
-            (both, 128),
-        ] {
-            let r = reduced(4, 1, reduce);
-            assert_statuses(&r, &[("IC1", "holds"), ("IC2", "holds"), ("TERM", "holds")]);
-            assert_eq!(r.unique_states, states, "{reduce:?}");
-        }
-        // Three generals: the same counterexample, one receiver at a time.
-        let r = reduced(3, 1, both);
-        assert_statuses(&r, &[("IC1", "holds"), ("IC2", "violated")]);
-        assert_trace(
-            &r,
-            "IC2",
-            &[
-                "end of round 1: every message of the round is delivered",
-                "round 2: p1 (traitor) tells p2: \"p0 said retreat\"",
-                "round 2: p2 receives every message of the round sent to it (last round, receiver by receiver)",
-            ],
-        );
-        let last = &prop(&r, "IC2").trace[2].effects;
-        assert_eq!(
-            last,
-            &["p2 decides retreat: from p0 directly: attack; p1 says p0 said: retreat → 1-1 tie → default retreat"]
-        );
-    }
 }

@@ -44,11 +44,9 @@ use crate::runtime::detector::Detector;
 use crate::runtime::history::History;
 use crate::runtime::network::{Envelope, NetKind};
 use crate::runtime::protocol::{Env, MsgId, Out, Pid, Protocol};
+use crate::runtime::system_narrate::names;
 use smallvec::SmallVec;
 use std::fmt;
-
-/// Digests use the fixed seeds of every fingerprint.
-const FPR: crate::engine::checker::Fingerprinter = crate::engine::checker::Fingerprinter::FIXED;
 
 /// A model: a protocol, its parameters, and the properties to check.
 pub struct System<P: Protocol> {
@@ -199,153 +197,6 @@ impl<P: Protocol> System<P> {
         }
     }
 
-    /// `s` with processes renamed by `perm`; `None` if the protocol or the configuration has no
-    /// renaming (see [`crate::runtime::reduce`]).
-    pub fn rename(
-        &self,
-        s: &SysState<P>,
-        perm: &crate::runtime::reduce::Perm,
-    ) -> Option<SysState<P>> {
-        use crate::runtime::reduce::Rename;
-        if s.beats.is_some() {
-            return None;
-        }
-        let mut procs = s.procs.clone();
-        for (p, st) in s.procs.iter().enumerate() {
-            procs[perm.pid(p as Pid) as usize] = self.proto.rename_state(st, perm)?;
-        }
-        let mut net = crate::runtime::network::Net::with_capacity(s.net.len());
-        for e in &s.net {
-            net.push(Envelope {
-                src: perm.pid(e.src),
-                dst: perm.pid(e.dst),
-                msg: self.proto.rename_msg(&e.msg, perm)?,
-                copies: e.copies,
-            });
-        }
-        self.net.canonicalize(&mut net);
-        let mut pending = SmallVec::new();
-        for x in &s.pending {
-            pending.push(Pending {
-                p: perm.pid(x.p),
-                among: x.among.rename(perm),
-                k: x.k,
-                msg: self.proto.rename_msg(&x.msg, perm)?,
-            });
-        }
-        let h = &s.hist;
-        let mut hist = h.clone();
-        hist.crashed = h.crashed.rename(perm);
-        hist.broadcast = h.broadcast.rename(perm);
-        for (p, x) in h.suspects.iter().enumerate() {
-            hist.suspects[perm.pid(p as Pid) as usize] = x.rename(perm);
-        }
-        for (p, log) in h.log.iter().enumerate() {
-            let mut l: SmallVec<[MsgId; 16]> = log.iter().map(|m| m.rename(perm)).collect();
-            if !self.keep_order {
-                l.sort_unstable();
-            }
-            hist.log.set(perm.pid(p as Pid), &l);
-        }
-        hist.past = crate::runtime::reduce::rename_by_msg(&h.past, perm);
-        let mut t = SysState {
-            procs,
-            net,
-            pending,
-            beats: None,
-            hist,
-            digest: 0,
-            rest: 0,
-        };
-        t.digest = self.digest_of(&t);
-        t.rest = self.rest_of(&t);
-        Some(t)
-    }
-
-    /// The hash of process `p`'s state, a term of [`SysState::digest`].
-    fn proc_part(p: Pid, st: &P::State) -> u64 {
-        FPR.part(&(1u8, p, st))
-    }
-
-    /// The hash of an in-flight message, a term of [`SysState::digest`]. A sum forgets order,
-    /// which is right for a bag (a multiset) but not for FIFO links, whose queues are
-    /// fingerprinted whole instead ([`System::plain_fingerprint`]): their terms are 0.
-    fn msg_part(&self, src: Pid, dst: Pid, msg: &P::Msg, copies: u8) -> u64 {
-        if self.net == NetKind::Fifo {
-            return 0;
-        }
-        FPR.part(&(2u8, src, dst, msg, copies))
-    }
-
-    /// The hash of the `pos`-th entry `m` of p's delivery log, a term of [`SysState::digest`]
-    /// (without its position when logs are kept sorted: a sorted log is a multiset).
-    fn log_part(&self, p: Pid, pos: usize, m: MsgId) -> u64 {
-        if self.keep_order {
-            FPR.part(&(3u8, p, pos as u32, m))
-        } else {
-            FPR.part(&(3u8, p, m))
-        }
-    }
-
-    /// [`SysState::digest`] computed from scratch.
-    pub fn digest_of(&self, s: &SysState<P>) -> u64 {
-        let mut d = 0u64;
-        for (p, st) in s.procs.iter().enumerate() {
-            d = d.wrapping_add(Self::proc_part(p as Pid, st));
-        }
-        for e in &s.net {
-            d = d.wrapping_add(self.msg_part(e.src, e.dst, &e.msg, e.copies));
-        }
-        for (p, log) in s.hist.log.iter().enumerate() {
-            for (pos, m) in log.iter().enumerate() {
-                d = d.wrapping_add(self.log_part(p as Pid, pos, *m));
-            }
-        }
-        d
-    }
-
-    /// [`SysState::rest`] computed from scratch: what the digest leaves out (FIFO queues,
-    /// pending random sends, the heartbeat detector, and the history but for the logs).
-    pub fn rest_of(&self, s: &SysState<P>) -> u64 {
-        let h = &s.hist;
-        let fifo = (self.net == NetKind::Fifo).then_some(&s.net);
-        FPR.part(&(
-            fifo,
-            &s.pending,
-            &s.beats,
-            h.crashed,
-            h.broadcast,
-            &h.suspects,
-            &h.past,
-        ))
-    }
-
-    /// A fingerprint from a digest and a rest.
-    fn combine(fpr: &crate::engine::checker::Fingerprinter, digest: u64, rest: u64) -> u64 {
-        fpr.fp(&(digest, rest))
-    }
-
-    /// The fingerprint of `s` (without symmetry).
-    fn plain_fingerprint(
-        &self,
-        fpr: &crate::engine::checker::Fingerprinter,
-        s: &SysState<P>,
-    ) -> u64 {
-        Self::combine(fpr, s.digest, s.rest)
-    }
-
-    /// What the digest gains when `e` is taken for a delivery: its term goes, and with
-    /// `keep_copy` (duplicating network) the term of the copy left in flight comes.
-    fn take_delta(&self, e: &Envelope<P::Msg>, keep_copy: bool) -> u64 {
-        let gone = self.msg_part(e.src, e.dst, &e.msg, e.copies);
-        let left = if keep_copy {
-            self.msg_part(e.src, e.dst, &e.msg, e.copies - 1)
-        } else {
-            0
-        };
-        left.wrapping_sub(gone)
-    }
-
     /// Removes the in-flight message at `i`.
     fn unsend(&self, t: &mut SysState<P>, i: usize) {
         let e = t.net.remove(i);
@@ -380,81 +231,6 @@ impl<P: Protocol> System<P> {
         let after = Self::proc_part(p, st);
         t.digest = t.digest.wrapping_add(after).wrapping_sub(before);
         self.apply(t, p, out);
-    }
-
-    /// The fingerprint of the successor of `s` by `a`, computed without building it, for the
-    /// steps that change only the digest's parts: a delivery or a timer, on a bag or
-    /// duplicating network, without symmetry or dropped messages. The handler runs on a copy
-    /// of the one process state; the digest is updated term by term (the message taken, the
-    /// handler's process state, its sends and deliveries); `rest` is unchanged. `None` for
-    /// the other steps: the search then builds the successor.
-    pub fn fingerprint_after(
-        &self,
-        fpr: &crate::engine::checker::Fingerprinter,
-        s: &SysState<P>,
-        a: &Action<P::Msg>,
-    ) -> Option<u64> {
-        if self.drop_ignored || self.net == NetKind::Fifo || !self.symmetry.is_empty() {
-            return None;
-        }
-        let mut digest = s.digest;
-        let mut out = Out::default();
-        let p = match a {
-            Action::Deliver {
-                idx,
-                src,
-                dst,
-                msg,
-                keep_copy,
-            } => {
-                digest =
-                    digest.wrapping_add(self.take_delta(s.net.get(*idx as usize)?, *keep_copy));
-                let old = &s.procs[*dst as usize];
-                let mut st = old.clone();
-                self.proto
-                    .on_receive(&self.env, *dst, &mut st, *src, msg, &mut out);
-                if st != *old {
-                    digest = digest
-                        .wrapping_add(Self::proc_part(*dst, &st))
-                        .wrapping_sub(Self::proc_part(*dst, old));
-                }
-                *dst
-            }
-            Action::Tick { p } => {
-                let old = &s.procs[*p as usize];
-                let mut st = old.clone();
-                self.proto.on_timer(&self.env, *p, &mut st, &mut out);
-                if st != *old {
-                    digest = digest
-                        .wrapping_add(Self::proc_part(*p, &st))
-                        .wrapping_sub(Self::proc_part(*p, old));
-                }
-                *p
-            }
-            _ => return None,
-        };
-        // What `apply` would do, term by term; a random send that leaves a choice pending
-        // changes `rest`.
-        let mut sends = out.sends.iter().map(|(to, m)| (*to, m));
-        let mut randoms = Vec::new();
-        for (among, k, msg) in &out.randoms {
-            if among.len() > *k as usize {
-                return None;
-            }
-            randoms.extend(among.iter().map(|to| (to, msg)));
-        }
-        let copies = u8::from(self.net == NetKind::Dup);
-        for (to, msg) in sends.by_ref().chain(randoms) {
-            self.check_target(p, to, msg);
-            if !s.hist.crashed.contains(to) {
-                digest = digest.wrapping_add(self.msg_part(p, to, msg, copies));
-            }
-        }
-        let len = s.hist.log[p as usize].len();
-        for (i, m) in out.delivers.iter().enumerate() {
-            digest = digest.wrapping_add(self.log_part(p, len + i, *m));
-        }
-        Some(Self::combine(fpr, digest, s.rest))
     }
 
     /// The successor of `s` by `a`; with `drop`, in-flight messages their receiver ignores
@@ -542,232 +318,8 @@ impl<P: Protocol> System<P> {
         t.rest = self.rest_of(t);
     }
 
-    /// Audits what the reductions rely on, over the first `max_states` reachable states (BFS,
-    /// unreduced successors), and returns every failure found:
-    /// - [`Protocol::ignores`] is honest: receiving an ignored message changes nothing, and it
-    ///   stays ignored in every successor (while its receiver is alive);
-    /// - with symmetry on, every renaming in the group preserves each property's verdict and
-    ///   quiescence, and maps the successors of a state onto the successors of its renaming;
-    /// - every step keeps [`SysState::digest`] and [`SysState::rest`] equal to
-    ///   [`System::digest_of`] and [`System::rest_of`], with and without
-    ///   dropping ignored messages;
-    /// - [`System::fingerprint_after`] is the fingerprint of the successor
-    ///   [`System::step`] builds;
-    /// - different states have different fingerprints (what the digest leaves out of a state's
-    ///   hash is not a difference between states).
-    pub fn audit(&self, max_states: usize) -> Vec<String> {
-        use stateright::Model;
-        let fpr = crate::engine::checker::Fingerprinter::default();
-        let mut problems = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        let mut queue: std::collections::VecDeque<SysState<P>> = self.init_states().into();
-        let successors = |s: &SysState<P>| -> Vec<SysState<P>> {
-            let mut acts = Vec::new();
-            self.actions(s, &mut acts);
-            acts.into_iter().map(|a| self.step(s, a, false)).collect()
-        };
-        let mut by_fingerprint = std::collections::HashMap::new();
-        while let Some(s) = queue.pop_front() {
-            if !seen.insert(fpr.fp(&s)) || seen.len() > max_states || problems.len() > 5 {
-                continue;
-            }
-            if let Some(other) = by_fingerprint.insert(self.plain_fingerprint(&fpr, &s), s.clone())
-            {
-                problems.push(format!(
-                    "{s:?} and {other:?} have the same fingerprint (the digest misses a difference)"
-                ));
-            }
-            let succ = successors(&s);
-            let mut acts = Vec::new();
-            self.actions(&s, &mut acts);
-            for a in acts {
-                if let Some(f) = self.fingerprint_after(&fpr, &s, &a) {
-                    let t = self.step(&s, a.clone(), self.drop_ignored);
-                    if f != self.plain_fingerprint(&fpr, &t) {
-                        problems.push(format!(
-                            "the fingerprint after {} computed without the step is not the \
-                             successor's, from {s:?}",
-                            self.format_action(&a)
-                        ));
-                    }
-                }
-                let t = self.step(&s, a.clone(), true);
-                if t.digest != self.digest_of(&t) || t.rest != self.rest_of(&t) {
-                    problems.push(format!(
-                        "the digest is out of date after {} (dropping ignored messages) from {s:?}",
-                        self.format_action(&a)
-                    ));
-                }
-            }
-            for t in &succ {
-                if t.digest != self.digest_of(t) || t.rest != self.rest_of(t) {
-                    problems.push(format!("the digest of {t:?} is out of date"));
-                }
-            }
-            for e in &s.net {
-                let st = &s.procs[e.dst as usize];
-                if !self.proto.ignores(st, &e.msg) {
-                    continue;
-                }
-                let mut after = st.clone();
-                let mut out = Out::default();
-                self.proto
-                    .on_receive(&self.env, e.dst, &mut after, e.src, &e.msg, &mut out);
-                if after != *st || !out.is_empty() {
-                    problems.push(format!(
-                        "ignores() claims p{} ignores {:?} in {st:?}, but receiving it has an effect",
-                        e.dst, e.msg
-                    ));
-                }
-                for t in &succ {
-                    if !t.hist.crashed.contains(e.dst)
-                        && !self.proto.ignores(&t.procs[e.dst as usize], &e.msg)
-                    {
-                        problems.push(format!(
-                            "ignores() is not monotone: p{} ignores {:?} in {st:?} but not in {:?}",
-                            e.dst, e.msg, t.procs[e.dst as usize]
-                        ));
-                    }
-                }
-            }
-            for perm in &self.symmetry {
-                let Some(r) = self.rename(&s, perm) else {
-                    problems.push(format!("no renaming of {s:?}"));
-                    continue;
-                };
-                for d in &self.props {
-                    if (d.check)(self, &s).is_some() != (d.check)(self, &r).is_some() {
-                        problems.push(format!(
-                            "renaming {perm:?} changes the verdict of {} on {s:?}",
-                            d.meta.name
-                        ));
-                    }
-                }
-                if self.quiescent(&s) != self.quiescent(&r) {
-                    problems.push(format!("renaming {perm:?} changes quiescence of {s:?}"));
-                }
-                let mut a: Vec<u64> = succ
-                    .iter()
-                    .filter_map(|t| self.rename(t, perm))
-                    .map(|t| fpr.fp(&t))
-                    .collect();
-                let mut b: Vec<u64> = successors(&r).iter().map(|t| fpr.fp(t)).collect();
-                a.sort_unstable();
-                a.dedup();
-                b.sort_unstable();
-                b.dedup();
-                if a != b {
-                    problems.push(format!(
-                        "renaming {perm:?} does not commute with the steps of {s:?}"
-                    ));
-                }
-            }
-            queue.extend(succ);
-        }
-        problems
-    }
-
-    /// Turns symmetry reduction on, if this run is symmetric; records why not otherwise.
-    pub fn enable_symmetry(&mut self) {
-        use stateright::Model;
-        let env = &self.env;
-        let why_not = if self.timing().is_some() {
-            Some("the heartbeat detector's timers are not renamed".to_string())
-        } else {
-            let init = self.init_states();
-            let id = crate::runtime::reduce::Perm::identity(env.n);
-            match init.first().map(|s| self.rename(s, &id)) {
-                Some(Some(_)) => None,
-                _ => Some(
-                    "this protocol (or this configuration of it) has no renaming of its states"
-                        .to_string(),
-                ),
-            }
-        };
-        if let Some(why) = why_not {
-            self.reduction_notes
-                .push(format!("symmetry: not applied: {why}"));
-            return;
-        }
-        let fixed = self.proto.distinguished(env);
-        let class: Vec<u32> = env
-            .procs()
-            .map(|p| {
-                if fixed.contains(p) {
-                    1000 + u32::from(p)
-                } else {
-                    u32::from(env.quota[p as usize])
-                }
-            })
-            .collect();
-        let group = crate::runtime::reduce::group(env.n, &class);
-        self.reduction_notes.push(format!(
-            "symmetry: {} renamings; interchangeable: {} (distinguished processes and different broadcast quotas are never swapped)",
-            group.len(),
-            crate::runtime::reduce::describe_classes(env.n, &class)
-        ));
-        self.symmetry = if group.len() > 1 { group } else { Vec::new() };
-        self.sym_class = class;
-    }
-
-    /// The fingerprint of `s`'s symmetry orbit: the least over every renaming.
-    ///
-    /// Only the renamings that sort processes by a renaming-invariant signature are tried
-    /// (crashed, deliveries, in-flight messages to and from it, broadcasts, detector output):
-    /// every state of an orbit has the same set of such renamed states, so their least
-    /// fingerprint still identifies the orbit, and ties are the only renamings to try.
-    fn orbit_fingerprint(
-        &self,
-        fpr: &crate::engine::checker::Fingerprinter,
-        s: &SysState<P>,
-    ) -> u64 {
-        let n = self.env.n as usize;
-        let mut sig = [0u64; crate::runtime::protocol::MAX_PROCS as usize];
-        for (p, x) in sig.iter_mut().enumerate().take(n) {
-            let pid = p as Pid;
-            let h = &s.hist;
-            let to = s.net.iter().filter(|e| e.dst == pid).count() as u64;
-            let from = s.net.iter().filter(|e| e.src == pid).count() as u64;
-            let sent = h.broadcast.iter().filter(|m| m.origin == pid).count() as u64;
-            let susp = h.suspects.get(p).map_or(0, |x| x.len()) as u64;
-            *x = u64::from(h.crashed.contains(pid)) << 60
-                | (h.log[p].len() as u64).min(0xfff) << 48
-                | to.min(0xfff) << 36
-                | from.min(0xfff) << 24
-                | sent.min(0xff) << 16
-                | susp.min(0xff) << 8;
-        }
-        let class = &self.sym_class;
-        let sorts = |perm: &crate::runtime::reduce::Perm| {
-            (0..n).all(|p| {
-                (0..n).all(|q| {
-                    class[p] != class[q]
-                        || sig[p] >= sig[q]
-                        || perm.pid(p as Pid) < perm.pid(q as Pid)
-                })
-            })
-        };
-        let mut best = u64::MAX;
-        for perm in self.symmetry.iter().filter(|p| sorts(p)) {
-            let f = if perm.is_identity() {
-                self.plain_fingerprint(fpr, s)
-            } else {
-                match self.rename(s, perm) {
-                    Some(t) => self.plain_fingerprint(fpr, &t),
-                    None => continue,
-                }
-            };
-            best = best.min(f);
-        }
-        if best == u64::MAX {
-            self.plain_fingerprint(fpr, s)
-        } else {
-            best
-        }
-    }
-
     /// The heartbeat detector's timing, if it runs one.
-    fn timing(&self) -> Option<crate::runtime::heartbeat::Timing> {
+    pub(super) fn timing(&self) -> Option<crate::runtime::heartbeat::Timing> {
         match self.detector {
             Some(Detector::Heartbeat(t)) => Some(t),
             _ => None,
@@ -775,7 +327,7 @@ impl<P: Protocol> System<P> {
     }
 
     /// Correct (not crashed) processes of a state.
-    fn alive(&self, s: &SysState<P>) -> PSet {
+    pub(super) fn alive(&self, s: &SysState<P>) -> PSet {
         s.hist.correct(self.env.n)
     }
 
@@ -783,7 +335,7 @@ impl<P: Protocol> System<P> {
     /// process) and deliveries (appended to the delivery log).
     /// A model error (a panic the command line reports as bad input, exit 2): `me` sent `msg`
     /// to a process that does not exist.
-    fn check_target(&self, me: Pid, to: Pid, msg: &P::Msg) {
+    pub(super) fn check_target(&self, me: Pid, to: Pid, msg: &P::Msg) {
         if to >= self.env.n {
             panic!(
                 "model error: p{me} sends {msg:?} to p{to}, but the processes are p0..p{}",
@@ -872,205 +424,6 @@ impl<P: Protocol> System<P> {
             }
         }
         true
-    }
-
-    /// One line for a step's action, as a person would say it.
-    pub fn describe_action(&self, prev: &SysState<P>, a: &Action<P::Msg>) -> String {
-        match a {
-            Action::Broadcast { p, m } => format!("p{p} broadcasts {m}"),
-            Action::Deliver {
-                src,
-                dst,
-                msg,
-                keep_copy,
-                ..
-            } => {
-                let dup = if *keep_copy {
-                    " (a duplicate stays in flight)"
-                } else {
-                    ""
-                };
-                format!("p{dst} receives {msg:?} from p{src}{dup}")
-            }
-            Action::Crash { p } => format!("p{p} crashes"),
-            Action::Detect { p, q } => {
-                if prev.hist.crashed.contains(*q) {
-                    format!("failure detector tells p{p}: p{q} crashed")
-                } else {
-                    format!("failure detector falsely tells p{p}: p{q} crashed (p{q} is alive)")
-                }
-            }
-            Action::Tick { p } => format!("p{p}'s timer fires"),
-            Action::Choose { p, targets, of } => {
-                let among = prev.pending.first().map_or(PSet::EMPTY, |x| x.among);
-                format!(
-                    "p{p} picks {} at random among {among:?} (probability 1/{of})",
-                    names(*targets)
-                )
-            }
-            Action::Lose { src, dst, msg, .. } => {
-                let q = self
-                    .loss
-                    .map_or_else(String::new, |q| format!(" (probability {q})"));
-                format!("the link loses {msg:?} p{src}→p{dst}{q}")
-            }
-            Action::Time => match (self.timing(), &prev.beats) {
-                (Some(t), Some(b)) if t.expiring(b) => {
-                    "the heartbeat timers expire: ⟨Timeout⟩ at every correct process".to_string()
-                }
-                (Some(t), Some(b)) => {
-                    format!(
-                        "tick: time {} of the {}-tick heartbeat period",
-                        b.elapsed + 1,
-                        t.timeout
-                    )
-                }
-                _ => "tick".to_string(),
-            },
-            Action::Beat { beat, .. } => {
-                let kind = if beat.reply {
-                    "HEARTBEATREPLY"
-                } else {
-                    "HEARTBEATREQUEST"
-                };
-                format!("p{} receives {kind} from p{}", beat.dst, beat.src)
-            }
-        }
-    }
-
-    /// What a step changed that matters: deliveries, sends, discarded messages.
-    pub fn describe_effects(
-        &self,
-        prev: &SysState<P>,
-        a: &Action<P::Msg>,
-        next: &SysState<P>,
-    ) -> Vec<String> {
-        let mut lines = Vec::new();
-        if matches!(a, Action::Time) {
-            for (p, q) in new_suspicions(prev, next) {
-                let truth = if next.hist.crashed.contains(q) {
-                    String::new()
-                } else {
-                    format!(" (FALSE: p{q} is alive; its reply is late)")
-                };
-                lines.push(format!(
-                    "p{p} heard nothing from p{q} this period: ⟨P, Crash | p{q}⟩ at p{p}{truth}"
-                ));
-            }
-        }
-        if let Action::Beat { beat, .. } = a {
-            if !beat.reply && !prev.hist.crashed.contains(beat.dst) {
-                lines.push(format!(
-                    "p{} sends HEARTBEATREPLY to p{}",
-                    beat.dst, beat.src
-                ));
-            }
-        }
-        for p in self.env.procs() {
-            for m in new_deliveries(&prev.hist.log[p as usize], &next.hist.log[p as usize]) {
-                lines.push(format!("p{p} delivers {m}"));
-            }
-        }
-        // What was in flight before, minus what this step consumed.
-        let mut pool: Vec<Envelope<P::Msg>> = prev.net.to_vec();
-        match a {
-            Action::Deliver { idx, keep_copy, .. } => {
-                let i = *idx as usize;
-                if *keep_copy {
-                    pool[i].copies -= 1;
-                } else {
-                    pool.remove(i);
-                }
-            }
-            Action::Lose { idx, .. } => {
-                pool.remove(*idx as usize);
-            }
-            Action::Crash { p } => {
-                let dropped = pool.iter().filter(|e| e.dst == *p).count();
-                if dropped > 0 {
-                    lines.push(format!(
-                        "{dropped} in-flight message(s) to p{p} discarded (crash-stop)"
-                    ));
-                }
-                pool.retain(|e| e.dst != *p);
-            }
-            _ => {}
-        }
-        // New messages = next.net minus pool (as multisets), grouped by sender and content. With
-        // partial-order reduction, the sends are read off the unreduced successor, and what the
-        // reduction dropped is said.
-        let full;
-        let mut dropped_lines = Vec::new();
-        let after = if self.drop_ignored {
-            full = self.step(prev, a.clone(), false);
-            let mut dropped: Vec<&Envelope<P::Msg>> = full.net.iter().collect();
-            for e in &next.net {
-                if let Some(i) = dropped.iter().position(|x| *x == e) {
-                    dropped.swap_remove(i);
-                }
-            }
-            dropped.sort();
-            for e in dropped {
-                dropped_lines.push(format!(
-                    "dropped (partial-order reduction): {:?} p{}→p{}, which p{} ignores for good",
-                    e.msg, e.src, e.dst, e.dst
-                ));
-            }
-            &full
-        } else {
-            next
-        };
-        let mut sent: Vec<(Pid, &P::Msg, Vec<Pid>)> = Vec::new();
-        for e in &after.net {
-            if let Some(i) = pool.iter().position(|x| x == e) {
-                pool.swap_remove(i);
-                continue;
-            }
-            match sent
-                .iter_mut()
-                .find(|(s, m, _)| *s == e.src && *m == &e.msg)
-            {
-                Some((_, _, to)) => to.push(e.dst),
-                None => sent.push((e.src, &e.msg, vec![e.dst])),
-            }
-        }
-        for (src, msg, mut to) in sent {
-            to.sort_unstable();
-            let to: Vec<String> = to.iter().map(|d| format!("p{d}")).collect();
-            lines.push(format!("p{src} sends {msg:?} to {}", to.join(", ")));
-        }
-        lines.extend(dropped_lines);
-        lines
-    }
-
-    /// The closing lines of a trace: messages lost to crashes, silent detectors, delivery logs.
-    pub fn describe_end(&self, s: &SysState<P>) -> Vec<String> {
-        let mut lines = Vec::new();
-        let quiescent = self.quiescent(s);
-        for e in &s.net {
-            if quiescent && s.hist.crashed.contains(e.src) {
-                lines.push(format!(
-                    "lost: {:?} p{}→p{} is never delivered (its sender p{} crashed; fail-silent loss)",
-                    e.msg, e.src, e.dst, e.src
-                ));
-            } else {
-                lines.push(format!("in flight: {:?} p{}→p{}", e.msg, e.src, e.dst));
-            }
-        }
-        if let Some(d) = self.detector.filter(|d| d.oracle()) {
-            for p in self.alive(s).iter() {
-                for q in s.hist.crashed.minus(s.hist.suspects[p as usize]).iter() {
-                    let why = if d.complete() || !quiescent {
-                        "not yet"
-                    } else {
-                        "never: the detector is incomplete"
-                    };
-                    lines.push(format!("the crash of p{q} is reported to p{p}: {why}"));
-                }
-            }
-        }
-        lines.extend(s.hist.describe_logs());
-        lines
     }
 }
 
@@ -1218,7 +571,7 @@ impl<P: Protocol> stateright::Model for System<P> {
     }
 
     fn properties(&self) -> Vec<stateright::Property<Self>> {
-        crate::engine::checker::stateright_properties(self)
+        crate::engine::stateright_view::stateright_properties(self)
     }
 }
 
@@ -1259,7 +612,7 @@ impl<P: Protocol> fmt::Debug for SysState<P> {
     }
 }
 
-impl<P: Protocol> crate::engine::checker::Spec for System<P> {
+impl<P: Protocol> crate::engine::spec::Spec for System<P> {
     fn props(&self) -> &[PropDef<Self>] {
         &self.props
     }
@@ -1268,7 +621,7 @@ impl<P: Protocol> crate::engine::checker::Spec for System<P> {
     }
     fn successor_fingerprint(
         &self,
-        fpr: &crate::engine::checker::Fingerprinter,
+        fpr: &crate::engine::fingerprint::Fingerprinter,
         s: &SysState<P>,
         a: &Action<P::Msg>,
     ) -> Option<u64> {
@@ -1289,109 +642,11 @@ impl<P: Protocol> crate::engine::checker::Spec for System<P> {
         }
         true
     }
-    fn render_step(
-        &self,
-        prev: &SysState<P>,
-        a: &Action<P::Msg>,
-        next: &SysState<P>,
-    ) -> crate::engine::checker::Step {
-        crate::engine::checker::Step {
-            action: self.describe_action(prev, a),
-            effects: self.describe_effects(prev, a, next),
-        }
-    }
-    fn render_end(&self, s: &SysState<P>) -> Vec<String> {
-        self.describe_end(s)
-    }
-    fn processes(&self) -> usize {
-        self.env.n as usize
-    }
-    fn events(
-        &self,
-        prev: &SysState<P>,
-        a: &Action<P::Msg>,
-        next: &SysState<P>,
-    ) -> Vec<crate::engine::chart::Event> {
-        use crate::engine::chart::Event;
-        let mut ev = Vec::new();
-        match a {
-            Action::Broadcast { p, m } => ev.push(Event::Note {
-                at: *p,
-                text: format!("broadcast {m}"),
-            }),
-            Action::Deliver { src, dst, msg, .. } => ev.push(Event::Msg {
-                from: *src,
-                to: *dst,
-                label: format!("{msg:?}"),
-                lost: false,
-            }),
-            Action::Crash { p } => ev.push(Event::Note {
-                at: *p,
-                text: "CRASH".into(),
-            }),
-            Action::Detect { p, q } => ev.push(Event::Note {
-                at: *p,
-                text: format!("detector: p{q} crashed"),
-            }),
-            Action::Tick { p } => ev.push(Event::Note {
-                at: *p,
-                text: "timer".into(),
-            }),
-            Action::Choose { p, targets, .. } => ev.push(Event::Note {
-                at: *p,
-                text: format!("picks {}", names(*targets)),
-            }),
-            Action::Lose { src, dst, msg, .. } => ev.push(Event::Msg {
-                from: *src,
-                to: *dst,
-                label: format!("{msg:?}"),
-                lost: true,
-            }),
-            Action::Time => {
-                for (p, q) in new_suspicions(prev, next) {
-                    ev.push(Event::Note {
-                        at: p,
-                        text: format!("timeout: detects p{q}"),
-                    });
-                }
-            }
-            Action::Beat { beat, .. } => ev.push(Event::Msg {
-                from: beat.src,
-                to: beat.dst,
-                label: if beat.reply { "HB-REPLY" } else { "HB-REQ" }.into(),
-                lost: false,
-            }),
-        }
-        for p in self.env.procs() {
-            for m in new_deliveries(&prev.hist.log[p as usize], &next.hist.log[p as usize]) {
-                ev.push(Event::Note {
-                    at: p,
-                    text: format!("deliver {m}"),
-                });
-            }
-        }
-        ev
-    }
-    fn end_events(&self, s: &SysState<P>) -> Vec<crate::engine::chart::Event> {
-        if !self.quiescent(s) {
-            return Vec::new();
-        }
-        s.net
-            .iter()
-            .filter(|e| s.hist.crashed.contains(e.src))
-            .map(|e| crate::engine::chart::Event::Msg {
-                from: e.src,
-                to: e.dst,
-                label: format!("{:?}", e.msg),
-                lost: true,
-            })
-            .collect()
-    }
     fn liveness_method(&self) -> &'static str {
         "terminal-state: judged at quiescent states (no obligatory step left); sound because \
          the state graph is acyclic"
     }
-    fn fingerprint(&self, fpr: &crate::engine::checker::Fingerprinter, s: &SysState<P>) -> u64 {
+    fn fingerprint(&self, fpr: &crate::engine::fingerprint::Fingerprinter, s: &SysState<P>) -> u64 {
         if self.symmetry.is_empty() {
             self.plain_fingerprint(fpr, s)
         } else {
@@ -1404,48 +659,6 @@ impl<P: Protocol> crate::engine::checker::Spec for System<P> {
     fn reduce(&self) -> crate::engine::reductions::Reductions {
         self.reduce
     }
-}
-
-/// What a log gained between two states (a multiset difference: sorted logs may insert in the
-/// middle).
-fn new_deliveries(before: &[MsgId], after: &[MsgId]) -> Vec<MsgId> {
-    if after.starts_with(before) {
-        return after[before.len()..].to_vec();
-    }
-    let mut pool = before.to_vec();
-    let mut new = Vec::new();
-    for m in after {
-        match pool.iter().position(|x| x == m) {
-            Some(i) => {
-                pool.swap_remove(i);
-            }
-            None => new.push(*m),
-        }
-    }
-    new
-}
-
-/// The detector reports `(p, q)` that appeared between two states.
-fn new_suspicions<P: Protocol>(prev: &SysState<P>, next: &SysState<P>) -> Vec<(Pid, Pid)> {
-    let mut v = Vec::new();
-    for (p, (b, n)) in prev
-        .hist
-        .suspects
-        .iter()
-        .zip(&next.hist.suspects)
-        .enumerate()
-    {
-        for q in n.minus(*b).iter() {
-            v.push((p as Pid, q));
-        }
-    }
-    v
-}
-
-/// `p1, p3`.
-fn names(s: PSet) -> String {
-    let v: Vec<String> = s.iter().map(|p| format!("p{p}")).collect();
-    v.join(", ")
 }
 
 /// Random targets and lost messages are chance steps; everything else is the adversary's.
@@ -1480,7 +693,7 @@ impl<P: Protocol> crate::engine::prob::Stochastic for System<P> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::checker::Fingerprinter;
+    use crate::engine::fingerprint::Fingerprinter;
     use crate::models::broadcast::eager_rb::EagerRb;
     use stateright::Model;
 

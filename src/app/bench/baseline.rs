@@ -128,7 +128,8 @@ pub fn run(
 
 #[cfg(test)]
 mod tests {
-    use crate::engine::checker::{check, Options};
+    use crate::engine::checker::check;
+    use crate::engine::outcome::Options;
     use crate::models::broadcast::eager_rb;
     use crate::models::params::RunSpec;
 

@@ -11,7 +11,7 @@
 
 pub mod baseline;
 
-use crate::engine::checker::{Options, Strategy};
+use crate::engine::outcome::{Options, Strategy};
 use crate::engine::reductions::Reductions;
 use crate::error::{Error, Result};
 use crate::models::params::RunSpec;

@@ -32,12 +32,13 @@
 //! - exactly-once holds DS1–DS3 under fairness, and loses DS1 to a lasso without it.
 
 use crate::engine::chart::Event;
-use crate::engine::checker::{Spec, Step};
 use crate::engine::liveness::{FairClass, Fairness, Temporal};
 use crate::engine::property::{Kind, PropDef, PropMeta};
+use crate::engine::spec::Step;
 use crate::error::{Error, Result};
-use crate::models::entry::{Builder, ModelInfo};
-use crate::models::params::{ParamSpec, Params, RunSpec};
+use crate::models::entry::{FairEntry, ModelInfo};
+use crate::models::params::{ParamSpec, Params};
+use crate::runtime::fair::{FairProtocol, FairSystem};
 use std::fmt;
 
 /// Which delivery semantics.
@@ -56,11 +57,10 @@ pub enum Op {
 }
 
 /// A delivery-semantics model.
+#[derive(Debug)]
 pub struct Delivery {
     pub sem: Semantics,
     pub op: Op,
-    pub fair: bool,
-    pub props: Vec<PropDef<Delivery>>,
 }
 
 /// Client, network and server.
@@ -126,40 +126,12 @@ pub const DS3: PropMeta = PropMeta {
     needs_detector: false,
 };
 
-fn catalogue() -> Vec<PropDef<Delivery>> {
-    vec![
-        PropDef {
-            meta: &DS1,
-            check: |_, _| None,
-            witness: None,
-        },
-        PropDef {
-            meta: &DS2,
-            check: |_, s| {
-                (s.applied > 1).then(|| "the server applied the operation twice".to_string())
-            },
-            witness: None,
-        },
-        PropDef {
-            meta: &DS3,
-            check: |m, s| {
-                let ok = match m.op {
-                    Op::Increment => s.x <= 1,
-                    Op::Write2 => s.x == 0 || s.x == 2,
-                };
-                (!ok).then(|| format!("x = {}, which one application cannot produce", s.x))
-            },
-            witness: None,
-        },
-    ]
-}
-
-impl stateright::Model for Delivery {
+impl FairProtocol for Delivery {
     type State = DState;
     type Action = DAction;
 
-    fn init_states(&self) -> Vec<DState> {
-        vec![DState {
+    fn init(&self) -> DState {
+        DState {
             sent: false,
             acked: false,
             req: 0,
@@ -167,7 +139,7 @@ impl stateright::Model for Delivery {
             applied: 0,
             seen: false,
             x: 0,
-        }]
+        }
     }
 
     fn actions(&self, s: &DState, out: &mut Vec<DAction>) {
@@ -186,7 +158,7 @@ impl stateright::Model for Delivery {
         }
     }
 
-    fn next_state(&self, s: &DState, a: DAction) -> Option<DState> {
+    fn step(&self, s: &DState, a: &DAction) -> DState {
         let mut t = s.clone();
         match a {
             // client: upon invoke
@@ -218,19 +190,71 @@ impl stateright::Model for Delivery {
             }
             DAction::LoseAck => t.ack -= 1,
         }
-        Some(t)
+        t
     }
 
-    fn properties(&self) -> Vec<stateright::Property<Self>> {
-        crate::engine::checker::stateright_properties(self)
+    fn catalogue() -> Vec<PropDef<FairSystem<Self>>> {
+        vec![
+            PropDef {
+                meta: &DS1,
+                check: |_, _| None,
+                witness: None,
+            },
+            PropDef {
+                meta: &DS2,
+                check: |_, s| {
+                    (s.applied > 1).then(|| "the server applied the operation twice".to_string())
+                },
+                witness: None,
+            },
+            PropDef {
+                meta: &DS3,
+                check: |m, s| {
+                    let ok = match m.proto.op {
+                        Op::Increment => s.x <= 1,
+                        Op::Write2 => s.x == 0 || s.x == 2,
+                    };
+                    (!ok).then(|| format!("x = {}, which one application cannot produce", s.x))
+                },
+                witness: None,
+            },
+        ]
     }
-}
 
-impl Spec for Delivery {
-    fn props(&self) -> &[PropDef<Self>] {
-        &self.props
+    fn temporal(meta: &PropMeta) -> Option<Temporal<DState>> {
+        (meta.id == "DS1").then_some(Temporal::Eventually(|s: &DState| s.applied > 0))
     }
-    fn render_step(&self, prev: &DState, a: &DAction, next: &DState) -> Step {
+
+    fn fairness(&self) -> Vec<FairClass<DAction>> {
+        vec![
+            FairClass {
+                name: "WF(send)",
+                kind: Fairness::Weak,
+                member: |a| *a == DAction::Send,
+            },
+            FairClass {
+                name: "WF(retry timer)",
+                kind: Fairness::Weak,
+                member: |a| *a == DAction::Retry,
+            },
+            FairClass {
+                name: "SF(deliver REQ)",
+                kind: Fairness::Strong,
+                member: |a| *a == DAction::DeliverReq,
+            },
+            FairClass {
+                name: "SF(deliver ACK)",
+                kind: Fairness::Strong,
+                member: |a| *a == DAction::DeliverAck,
+            },
+        ]
+    }
+
+    fn why_not(&self, _meta: &PropMeta) -> String {
+        "the server never applies the operation on this run".to_string()
+    }
+
+    fn describe(&self, prev: &DState, a: &DAction, next: &DState) -> Step {
         let action = match a {
             DAction::Send => "client sends [REQ]".to_string(),
             DAction::Retry => {
@@ -253,12 +277,7 @@ impl Spec for Delivery {
         effects.push(format!("{next:?}"));
         Step { action, effects }
     }
-    fn render_end(&self, s: &DState) -> Vec<String> {
-        vec![format!("{s:?}")]
-    }
-    fn processes(&self) -> usize {
-        2
-    }
+
     fn events(&self, _p: &DState, a: &DAction, next: &DState) -> Vec<Event> {
         let msg = |from, to, label: &str, lost| Event::Msg {
             from,
@@ -283,43 +302,6 @@ impl Spec for Delivery {
             DAction::LoseAck => vec![msg(1, 0, "ACK", true)],
         }
     }
-    fn liveness_method(&self) -> &'static str {
-        "fair-cycle: SCC search for a reachable fair cycle (or a stop) avoiding the goal"
-    }
-
-    fn fairness(&self) -> Vec<FairClass<DAction>> {
-        if !self.fair {
-            return Vec::new();
-        }
-        vec![
-            FairClass {
-                name: "WF(send)",
-                kind: Fairness::Weak,
-                member: |a| *a == DAction::Send,
-            },
-            FairClass {
-                name: "WF(retry timer)",
-                kind: Fairness::Weak,
-                member: |a| *a == DAction::Retry,
-            },
-            FairClass {
-                name: "SF(deliver REQ)",
-                kind: Fairness::Strong,
-                member: |a| *a == DAction::DeliverReq,
-            },
-            FairClass {
-                name: "SF(deliver ACK)",
-                kind: Fairness::Strong,
-                member: |a| *a == DAction::DeliverAck,
-            },
-        ]
-    }
-    fn temporal(&self, meta: &PropMeta) -> Option<Temporal<DState>> {
-        (meta.id == "DS1").then_some(Temporal::Eventually(|s: &DState| s.applied > 0))
-    }
-    fn why_not(&self, _meta: &PropMeta) -> String {
-        "the server never applies the operation on this run".to_string()
-    }
 }
 
 const OP: ParamSpec = ParamSpec {
@@ -337,25 +319,14 @@ const FAIRNESS: ParamSpec = ParamSpec {
         "on = weak fairness on send and retry, strong fairness on delivery (fair loss); off = none",
 };
 
-/// A delivery-semantics model the CLI can run.
-pub struct DeliveryEntry {
-    pub info: ModelInfo,
-    pub sem: Semantics,
-}
+const PARAMS: &[ParamSpec] = &[OP, FAIRNESS];
 
-impl DeliveryEntry {
-    fn model(&self, spec: &RunSpec) -> Result<(Delivery, Params)> {
-        let params = Params::resolve(
-            self.info.name,
-            spec.n.unwrap_or(2),
-            spec.f.unwrap_or(0),
-            &spec.params,
-            &Builder::params(self),
-        )?;
+impl Delivery {
+    /// The client p0 and server p1 (both correct) with semantics `sem`.
+    fn of(sem: Semantics, params: &Params, name: &str) -> Result<Delivery> {
         if params.n != 2 || params.f != 0 {
             return Err(Error::input(format!(
-                "{} models one client p0 and one server p1, both correct: n must be 2 and f 0",
-                self.info.name
+                "{name} models one client p0 and one server p1, both correct: n must be 2 and f 0"
             )));
         }
         let op = if params.get("op") == "write" {
@@ -363,80 +334,53 @@ impl DeliveryEntry {
         } else {
             Op::Increment
         };
-        let names = spec.property_names(self.info.claims);
-        let props = crate::engine::property::select(&catalogue(), &names, false)?;
-        Ok((
-            Delivery {
-                sem: self.sem,
-                op,
-                fair: params.get("fairness") == "on",
-                props,
-            },
-            params,
-        ))
+        Ok(Delivery { sem, op })
     }
 }
 
-impl Builder for DeliveryEntry {
-    type Model = Delivery;
-
-    fn info(&self) -> &ModelInfo {
-        &self.info
-    }
-    fn params(&self) -> Vec<&'static ParamSpec> {
-        vec![&OP, &FAIRNESS]
-    }
-    fn catalogue(&self) -> Vec<&'static PropMeta> {
-        catalogue().iter().map(|d| d.meta).collect()
-    }
-    fn build(&self, spec: &RunSpec) -> Result<(Delivery, Params)> {
-        self.model(spec)
-    }
-}
-
-const fn info(
+const fn entry(
     name: &'static str,
     title: &'static str,
     claims: &'static [&'static PropMeta],
-) -> ModelInfo {
-    ModelInfo {
-        name,
-        title,
-        source: "seed notes 003 (Kleppmann, delivery semantics)",
-        fault_model: "fair-loss network, correct client and server",
-        tolerance: "any loss, under fairness",
-        tolerates: |_| true,
-        claims,
-        params: &[],
-        uses_detector: false,
-        default_n: 2,
+    make: fn(&Params) -> Result<Delivery>,
+) -> FairEntry<Delivery> {
+    FairEntry {
+        info: ModelInfo {
+            name,
+            title,
+            source: "seed notes 003 (Kleppmann, delivery semantics)",
+            fault_model: "fair-loss network, correct client and server",
+            tolerance: "any loss, under fairness",
+            tolerates: |_| true,
+            claims,
+            params: PARAMS,
+            uses_detector: false,
+            default_n: 2,
+        },
+        default_f: 0,
+        make,
+        is_detector: false,
     }
 }
 
-pub static AT_MOST_ONCE: DeliveryEntry = DeliveryEntry {
-    info: info(
-        "at-most-once",
-        "At-most-once delivery (no retry)",
-        &[&DS2, &DS3],
-    ),
-    sem: Semantics::AtMostOnce,
-};
-pub static AT_LEAST_ONCE: DeliveryEntry = DeliveryEntry {
-    info: info(
-        "at-least-once",
-        "At-least-once delivery (retry until ack)",
-        &[&DS1],
-    ),
-    sem: Semantics::AtLeastOnce,
-};
-pub static EXACTLY_ONCE: DeliveryEntry = DeliveryEntry {
-    info: info(
-        "exactly-once",
-        "Exactly-once delivery (retry until ack, server de-duplication)",
-        &[&DS1, &DS2, &DS3],
-    ),
-    sem: Semantics::ExactlyOnce,
-};
+pub static AT_MOST_ONCE: FairEntry<Delivery> = entry(
+    "at-most-once",
+    "At-most-once delivery (no retry)",
+    &[&DS2, &DS3],
+    |p| Delivery::of(Semantics::AtMostOnce, p, "at-most-once"),
+);
+pub static AT_LEAST_ONCE: FairEntry<Delivery> = entry(
+    "at-least-once",
+    "At-least-once delivery (retry until ack)",
+    &[&DS1],
+    |p| Delivery::of(Semantics::AtLeastOnce, p, "at-least-once"),
+);
+pub static EXACTLY_ONCE: FairEntry<Delivery> = entry(
+    "exactly-once",
+    "Exactly-once delivery (retry until ack, server de-duplication)",
+    &[&DS1, &DS2, &DS3],
+    |p| Delivery::of(Semantics::ExactlyOnce, p, "exactly-once"),
+);
 
 #[cfg(test)]
 mod tests {

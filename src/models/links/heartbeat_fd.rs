@@ -25,23 +25,23 @@
 //!   once p1 crashes, p0 eventually suspects it, under weak fairness of time and deliveries.
 
 use crate::engine::chart::Event;
-use crate::engine::checker::{Spec, Step};
 use crate::engine::liveness::{FairClass, Fairness, Temporal};
 use crate::engine::property::{PropDef, PropMeta};
+use crate::engine::spec::Step;
 use crate::error::{Error, Result};
-use crate::models::entry::{Builder, ModelInfo};
-use crate::models::params::{ParamSpec, Params, RunSpec};
+use crate::models::entry::{FairEntry, ModelInfo};
+use crate::models::params::{ParamSpec, Params};
 use crate::props::{PFD1, PFD2};
+use crate::runtime::fair::{FairProtocol, FairSystem};
 use std::fmt;
 
 /// The heartbeat detector with its timing parameters.
+#[derive(Debug)]
 pub struct Heartbeat {
     /// Whether p1 may crash (f = 1).
     pub crashes: bool,
     pub delay: u8,
     pub timeout: u8,
-    pub fair: bool,
-    pub props: Vec<PropDef<Heartbeat>>,
 }
 
 /// Monitor, monitored process, messages in flight (by age).
@@ -81,24 +81,6 @@ pub enum HbAction {
     Crash,
 }
 
-fn catalogue() -> Vec<PropDef<Heartbeat>> {
-    vec![
-        PropDef {
-            meta: &PFD1,
-            check: |_, _| None,
-            witness: None,
-        },
-        PropDef {
-            meta: &PFD2,
-            check: |_, s| {
-                (s.suspected && !s.crashed)
-                    .then(|| "p0 suspects p1, but p1 is alive (its reply was late)".to_string())
-            },
-            witness: None,
-        },
-    ]
-}
-
 impl Heartbeat {
     /// A message at its deadline must be delivered before time passes or the timer fires.
     fn due(&self, s: &HbState) -> bool {
@@ -106,19 +88,19 @@ impl Heartbeat {
     }
 }
 
-impl stateright::Model for Heartbeat {
+impl FairProtocol for Heartbeat {
     type State = HbState;
     type Action = HbAction;
 
-    fn init_states(&self) -> Vec<HbState> {
-        vec![HbState {
+    fn init(&self) -> HbState {
+        HbState {
             crashed: false,
             elapsed: 0,
             req: Some(0),
             rep: None,
             alive: false,
             suspected: false,
-        }]
+        }
     }
 
     fn actions(&self, s: &HbState, out: &mut Vec<HbAction>) {
@@ -143,7 +125,7 @@ impl stateright::Model for Heartbeat {
         }
     }
 
-    fn next_state(&self, s: &HbState, a: HbAction) -> Option<HbState> {
+    fn step(&self, s: &HbState, a: &HbAction) -> HbState {
         let mut t = s.clone();
         match a {
             HbAction::Tick => {
@@ -176,19 +158,59 @@ impl stateright::Model for Heartbeat {
             }
             HbAction::Crash => t.crashed = true,
         }
-        Some(t)
+        t
     }
 
-    fn properties(&self) -> Vec<stateright::Property<Self>> {
-        crate::engine::checker::stateright_properties(self)
+    fn catalogue() -> Vec<PropDef<FairSystem<Self>>> {
+        vec![
+            PropDef {
+                meta: &PFD1,
+                check: |_, _| None,
+                witness: None,
+            },
+            PropDef {
+                meta: &PFD2,
+                check: |_, s| {
+                    (s.suspected && !s.crashed)
+                        .then(|| "p0 suspects p1, but p1 is alive (its reply was late)".to_string())
+                },
+                witness: None,
+            },
+        ]
     }
-}
 
-impl Spec for Heartbeat {
-    fn props(&self) -> &[PropDef<Self>] {
-        &self.props
+    fn temporal(meta: &PropMeta) -> Option<Temporal<HbState>> {
+        (meta.id == "PFD1").then_some(Temporal::LeadsTo(
+            |s: &HbState| s.crashed,
+            |s: &HbState| s.suspected,
+        ))
     }
-    fn render_step(&self, _prev: &HbState, a: &HbAction, next: &HbState) -> Step {
+
+    fn fairness(&self) -> Vec<FairClass<HbAction>> {
+        vec![
+            FairClass {
+                name: "WF(tick): time passes",
+                kind: Fairness::Weak,
+                member: |a| *a == HbAction::Tick,
+            },
+            FairClass {
+                name: "WF(timer)",
+                kind: Fairness::Weak,
+                member: |a| *a == HbAction::Timeout,
+            },
+            FairClass {
+                name: "WF(deliver)",
+                kind: Fairness::Weak,
+                member: |a| matches!(a, HbAction::DeliverReq | HbAction::DeliverRep),
+            },
+        ]
+    }
+
+    fn why_not(&self, _meta: &PropMeta) -> String {
+        "p1 crashed, but p0 never detects it on this run".to_string()
+    }
+
+    fn describe(&self, _prev: &HbState, a: &HbAction, next: &HbState) -> Step {
         let action = match a {
             HbAction::Tick => "one tick passes".to_string(),
             HbAction::DeliverReq => "p1 receives [HEARTBEATREQUEST]".to_string(),
@@ -207,12 +229,7 @@ impl Spec for Heartbeat {
         effects.push(format!("{next:?}"));
         Step { action, effects }
     }
-    fn render_end(&self, s: &HbState) -> Vec<String> {
-        vec![format!("{s:?}")]
-    }
-    fn processes(&self) -> usize {
-        2
-    }
+
     fn events(&self, _p: &HbState, a: &HbAction, next: &HbState) -> Vec<Event> {
         let msg = |from, to, label: &str| Event::Msg {
             from,
@@ -233,41 +250,6 @@ impl Spec for Heartbeat {
             }],
             HbAction::Timeout | HbAction::Tick => Vec::new(),
         }
-    }
-    fn liveness_method(&self) -> &'static str {
-        "fair-cycle: SCC search for a reachable fair cycle (or a stop) avoiding the goal"
-    }
-
-    fn fairness(&self) -> Vec<FairClass<HbAction>> {
-        if !self.fair {
-            return Vec::new();
-        }
-        vec![
-            FairClass {
-                name: "WF(tick): time passes",
-                kind: Fairness::Weak,
-                member: |a| *a == HbAction::Tick,
-            },
-            FairClass {
-                name: "WF(timer)",
-                kind: Fairness::Weak,
-                member: |a| *a == HbAction::Timeout,
-            },
-            FairClass {
-                name: "WF(deliver)",
-                kind: Fairness::Weak,
-                member: |a| matches!(a, HbAction::DeliverReq | HbAction::DeliverRep),
-            },
-        ]
-    }
-    fn temporal(&self, meta: &PropMeta) -> Option<Temporal<HbState>> {
-        (meta.id == "PFD1").then_some(Temporal::LeadsTo(
-            |s: &HbState| s.crashed,
-            |s: &HbState| s.suspected,
-        ))
-    }
-    fn why_not(&self, _meta: &PropMeta) -> String {
-        "p1 crashed, but p0 never detects it on this run".to_string()
     }
 }
 
@@ -290,58 +272,26 @@ const FAIRNESS: ParamSpec = ParamSpec {
     help: "on = weak fairness on time, the timer and deliveries; off = none",
 };
 
-/// The CLI entry of the heartbeat detector.
-pub struct HeartbeatEntry {
-    pub info: ModelInfo,
-}
+const PARAMS: &[ParamSpec] = &[DELAY, TIMEOUT, FAIRNESS];
 
-impl Builder for HeartbeatEntry {
-    type Model = Heartbeat;
-
-    fn info(&self) -> &ModelInfo {
-        &self.info
-    }
-    fn params(&self) -> Vec<&'static ParamSpec> {
-        vec![&DELAY, &TIMEOUT, &FAIRNESS]
-    }
-    fn default_f(&self) -> u8 {
-        1
-    }
-    fn catalogue(&self) -> Vec<&'static PropMeta> {
-        catalogue().iter().map(|d| d.meta).collect()
-    }
-    fn build(&self, spec: &RunSpec) -> Result<(Heartbeat, Params)> {
-        let params = Params::resolve(
-            self.info.name,
-            spec.n.unwrap_or(2),
-            spec.f.unwrap_or(1),
-            &spec.params,
-            &Builder::params(self),
-        )?;
+impl Heartbeat {
+    /// The monitor p0 and the monitored p1 (which crashes iff f = 1), with the timing of
+    /// `params`.
+    fn of(params: &Params) -> Result<Heartbeat> {
         if params.n != 2 || params.f > 1 {
             return Err(Error::input(
                 "heartbeat-fd models a monitor p0 and a monitored p1 that may crash: n must be 2 and f at most 1",
             ));
         }
-        let delay = params.get_int("delay", 1, 3)? as u8;
-        let timeout = params.get_int("timeout", 1, 8)? as u8;
-        let names = spec.property_names(self.info.claims);
-        // PFD1/PFD2 are the catalogue's detector properties, here about this detector.
-        let props = crate::engine::property::select(&catalogue(), &names, true)?;
-        Ok((
-            Heartbeat {
-                crashes: params.f == 1,
-                delay,
-                timeout,
-                fair: params.get("fairness") == "on",
-                props,
-            },
-            params,
-        ))
+        Ok(Heartbeat {
+            crashes: params.f == 1,
+            delay: params.get_int("delay", 1, 3)? as u8,
+            timeout: params.get_int("timeout", 1, 8)? as u8,
+        })
     }
 }
 
-pub static ENTRY: HeartbeatEntry = HeartbeatEntry {
+pub static ENTRY: FairEntry<Heartbeat> = FairEntry {
     info: ModelInfo {
         name: "heartbeat-fd",
         title: "Perfect failure detector by heartbeats (Exclude on Timeout)",
@@ -354,10 +304,14 @@ pub static ENTRY: HeartbeatEntry = HeartbeatEntry {
             t >= 2 * d
         },
         claims: &[&PFD1, &PFD2],
-        params: &[],
+        params: PARAMS,
         uses_detector: false,
         default_n: 2,
     },
+    default_f: 1,
+    make: Heartbeat::of,
+    // PFD1/PFD2 are the catalogue's detector properties, here about this detector.
+    is_detector: true,
 };
 
 #[cfg(test)]

@@ -33,9 +33,13 @@
 //! fairness and violates it, with a lasso (retransmit, lose, forever), without.
 
 use crate::engine::chart::Event;
-use crate::engine::checker::{Spec, Step};
 use crate::engine::liveness::{FairClass, Fairness, Temporal};
 use crate::engine::property::{Kind, PropDef, PropMeta};
+use crate::engine::spec::Step;
+use crate::error::{Error, Result};
+use crate::models::entry::{FairEntry, ModelInfo};
+use crate::models::params::{ParamSpec, Params};
+use crate::runtime::fair::{FairProtocol, FairSystem};
 use std::fmt;
 
 /// Which link.
@@ -52,10 +56,9 @@ pub enum LinkKind {
 const CAP: u8 = 2;
 
 /// A link model.
+#[derive(Debug)]
 pub struct Links {
     pub kind: LinkKind,
-    pub fair: bool,
-    pub props: Vec<PropDef<Links>>,
 }
 
 /// The state of the link.
@@ -132,57 +135,18 @@ pub const SL1: PropMeta = PropMeta {
     needs_detector: false,
 };
 
-/// The link properties: safety ones for the state-space checker, liveness ones as temporal
-/// formulas for the fair-cycle checker.
-pub fn catalogue() -> Vec<PropDef<Links>> {
-    vec![
-        PropDef {
-            meta: &PL1,
-            check: |_, _| None,
-            witness: None,
-        },
-        PropDef {
-            meta: &SL1,
-            check: |_, _| None,
-            witness: None,
-        },
-        PropDef {
-            meta: &PL2,
-            check: |_, s| (s.delivered > 1).then(|| "p1 delivered m twice".to_string()),
-            witness: None,
-        },
-        PropDef {
-            meta: &PL3,
-            check: |_, s| {
-                (s.delivered > 0 && !s.sent)
-                    .then(|| "p1 delivered m, which p0 never sent".to_string())
-            },
-            witness: None,
-        },
-    ]
-}
-
-/// The temporal formula of a liveness property.
-pub fn temporal(meta: &PropMeta) -> Option<Temporal<LinkState>> {
-    match meta.id {
-        "PL1" => Some(Temporal::Eventually(|s| s.delivered > 0)),
-        "SL1" => Some(Temporal::AlwaysEventually(|s| s.just_delivered)),
-        _ => None,
-    }
-}
-
-impl stateright::Model for Links {
+impl FairProtocol for Links {
     type State = LinkState;
     type Action = LinkAction;
 
-    fn init_states(&self) -> Vec<LinkState> {
-        vec![LinkState {
+    fn init(&self) -> LinkState {
+        LinkState {
             sent: false,
             chan: 0,
             delivered: 0,
             got: false,
             just_delivered: false,
-        }]
+        }
     }
 
     fn actions(&self, s: &LinkState, out: &mut Vec<LinkAction>) {
@@ -197,7 +161,7 @@ impl stateright::Model for Links {
         }
     }
 
-    fn next_state(&self, s: &LinkState, a: LinkAction) -> Option<LinkState> {
+    fn step(&self, s: &LinkState, a: &LinkAction) -> LinkState {
         let mut t = s.clone();
         t.just_delivered = false;
         match a {
@@ -220,19 +184,75 @@ impl stateright::Model for Links {
             }
             LinkAction::Lose => t.chan -= 1,
         }
-        Some(t)
+        t
     }
 
-    fn properties(&self) -> Vec<stateright::Property<Self>> {
-        crate::engine::checker::stateright_properties(self)
+    /// The link properties: safety ones for the state-space checker, liveness ones as
+    /// temporal formulas for the fair-cycle checker.
+    fn catalogue() -> Vec<PropDef<FairSystem<Self>>> {
+        vec![
+            PropDef {
+                meta: &PL1,
+                check: |_, _| None,
+                witness: None,
+            },
+            PropDef {
+                meta: &SL1,
+                check: |_, _| None,
+                witness: None,
+            },
+            PropDef {
+                meta: &PL2,
+                check: |_, s| (s.delivered > 1).then(|| "p1 delivered m twice".to_string()),
+                witness: None,
+            },
+            PropDef {
+                meta: &PL3,
+                check: |_, s| {
+                    (s.delivered > 0 && !s.sent)
+                        .then(|| "p1 delivered m, which p0 never sent".to_string())
+                },
+                witness: None,
+            },
+        ]
     }
-}
 
-impl Spec for Links {
-    fn props(&self) -> &[PropDef<Self>] {
-        &self.props
+    fn temporal(meta: &PropMeta) -> Option<Temporal<LinkState>> {
+        match meta.id {
+            "PL1" => Some(Temporal::Eventually(|s| s.delivered > 0)),
+            "SL1" => Some(Temporal::AlwaysEventually(|s| s.just_delivered)),
+            _ => None,
+        }
     }
-    fn render_step(&self, _prev: &LinkState, a: &LinkAction, next: &LinkState) -> Step {
+
+    fn fairness(&self) -> Vec<FairClass<LinkAction>> {
+        vec![
+            FairClass {
+                name: "WF(send)",
+                kind: Fairness::Weak,
+                member: |a| *a == LinkAction::Send,
+            },
+            FairClass {
+                name: "WF(retransmit timer)",
+                kind: Fairness::Weak,
+                member: |a| *a == LinkAction::Retransmit,
+            },
+            FairClass {
+                name: "SF(deliver): fair loss",
+                kind: Fairness::Strong,
+                member: |a| *a == LinkAction::Deliver,
+            },
+        ]
+    }
+
+    fn why_not(&self, meta: &PropMeta) -> String {
+        match meta.id {
+            "PL1" => "p1 never delivers m on this run".to_string(),
+            _ => "from some point on, p1 never delivers m again on this run".to_string(),
+        }
+    }
+
+    fn describe(&self, _prev: &LinkState, a: &LinkAction, next: &LinkState) -> Step {
         let action = match a {
             LinkAction::Send => "p0 sends m to p1 (fll-send)".to_string(),
             LinkAction::Retransmit => "p0's timer fires: p0 sends m again".to_string(),
@@ -248,12 +268,7 @@ impl Spec for Links {
         effects.push(format!("{next:?}"));
         Step { action, effects }
     }
-    fn render_end(&self, s: &LinkState) -> Vec<String> {
-        vec![format!("{s:?}")]
-    }
-    fn processes(&self) -> usize {
-        2
-    }
+
     fn events(&self, _prev: &LinkState, a: &LinkAction, next: &LinkState) -> Vec<Event> {
         match a {
             LinkAction::Send | LinkAction::Retransmit => vec![Event::Note {
@@ -283,158 +298,84 @@ impl Spec for Links {
             }],
         }
     }
-    fn liveness_method(&self) -> &'static str {
-        "fair-cycle: SCC search for a reachable fair cycle (or a stop) avoiding the goal"
-    }
-
-    fn temporal(&self, meta: &PropMeta) -> Option<Temporal<LinkState>> {
-        temporal(meta)
-    }
-    fn why_not(&self, meta: &PropMeta) -> String {
-        match meta.id {
-            "PL1" => "p1 never delivers m on this run".to_string(),
-            _ => "from some point on, p1 never delivers m again on this run".to_string(),
-        }
-    }
-
-    /// The fairness assumptions in force.
-    fn fairness(&self) -> Vec<FairClass<LinkAction>> {
-        if !self.fair {
-            return Vec::new();
-        }
-        vec![
-            FairClass {
-                name: "WF(send)",
-                kind: Fairness::Weak,
-                member: |a| *a == LinkAction::Send,
-            },
-            FairClass {
-                name: "WF(retransmit timer)",
-                kind: Fairness::Weak,
-                member: |a| *a == LinkAction::Retransmit,
-            },
-            FairClass {
-                name: "SF(deliver): fair loss",
-                kind: Fairness::Strong,
-                member: |a| *a == LinkAction::Deliver,
-            },
-        ]
-    }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Registry glue: safety by the state-space checker, liveness by the fair-cycle checker.
-
-use crate::error::{Error, Result};
-use crate::models::entry::{Builder, ModelInfo};
-use crate::models::params::{ParamSpec, Params, RunSpec};
-
-const FAIRNESS: ParamSpec = ParamSpec {
+const PARAMS: &[ParamSpec] = &[ParamSpec {
     key: "fairness",
     default: "on",
     values: &["on", "off"],
     help: "on = weak fairness on send and the retransmission timer, strong fairness on delivery (fair loss); off = none",
-};
+}];
 
-/// A link model the CLI can run.
-pub struct LinkEntry {
-    pub info: ModelInfo,
-    pub kind: LinkKind,
-}
-
-impl LinkEntry {
-    fn model(&self, spec: &RunSpec) -> Result<(Links, Params)> {
-        let params = Params::resolve(
-            self.info.name,
-            spec.n.unwrap_or(2),
-            spec.f.unwrap_or(0),
-            &spec.params,
-            &Builder::params(self),
-        )?;
+impl Links {
+    /// The link of `kind` between p0 and p1, both correct.
+    fn of(kind: LinkKind, params: &Params, name: &str) -> Result<Links> {
         if params.n != 2 || params.f != 0 {
             return Err(Error::input(format!(
-                "{} models one sender p0 and one receiver p1, both correct: n must be 2 and f 0",
-                self.info.name
+                "{name} models one sender p0 and one receiver p1, both correct: n must be 2 and f 0"
             )));
         }
-        let names = spec.property_names(self.info.claims);
-        let props = crate::engine::property::select(&catalogue(), &names, false)?;
-        let fair = params.get("fairness") == "on";
-        Ok((
-            Links {
-                kind: self.kind,
-                fair,
-                props,
-            },
-            params,
-        ))
+        Ok(Links { kind })
     }
 }
 
-impl Builder for LinkEntry {
-    type Model = Links;
-
-    fn info(&self) -> &ModelInfo {
-        &self.info
-    }
-    fn params(&self) -> Vec<&'static ParamSpec> {
-        vec![&FAIRNESS]
-    }
-    fn catalogue(&self) -> Vec<&'static PropMeta> {
-        catalogue().iter().map(|d| d.meta).collect()
-    }
-    fn build(&self, spec: &RunSpec) -> Result<(Links, Params)> {
-        self.model(spec)
+const fn link(
+    name: &'static str,
+    title: &'static str,
+    source: &'static str,
+    fault_model: &'static str,
+    tolerance: &'static str,
+    claims: &'static [&'static PropMeta],
+    make: fn(&Params) -> Result<Links>,
+) -> FairEntry<Links> {
+    FairEntry {
+        info: ModelInfo {
+            name,
+            title,
+            source,
+            fault_model,
+            tolerance,
+            tolerates: |_| true,
+            claims,
+            params: PARAMS,
+            uses_detector: false,
+            default_n: 2,
+        },
+        default_f: 0,
+        make,
+        is_detector: false,
     }
 }
 
-pub static FAIR_LOSS: LinkEntry = LinkEntry {
-    info: ModelInfo {
-        name: "fair-loss-link",
-        title: "Fair-loss link (one send, no retransmission)",
-        source: "Cachin-Guerraoui-Rodrigues 2011, §2.4.2",
-        fault_model: "lossy network, correct processes",
-        tolerance: "delivers nothing reliably",
-        tolerates: |_| true,
-        claims: &[&PL3],
-        params: &[],
-        uses_detector: false,
-        default_n: 2,
-    },
-    kind: LinkKind::FairLoss,
-};
+pub static FAIR_LOSS: FairEntry<Links> = link(
+    "fair-loss-link",
+    "Fair-loss link (one send, no retransmission)",
+    "Cachin-Guerraoui-Rodrigues 2011, §2.4.2",
+    "lossy network, correct processes",
+    "delivers nothing reliably",
+    &[&PL3],
+    |p| Links::of(LinkKind::FairLoss, p, "fair-loss-link"),
+);
 
-pub static STUBBORN: LinkEntry = LinkEntry {
-    info: ModelInfo {
-        name: "stubborn-link",
-        title: "Stubborn link (Retransmit Forever)",
-        source: "Cachin-Guerraoui-Rodrigues 2011, Alg. 2.1",
-        fault_model: "fair-loss network, correct processes",
-        tolerance: "any loss, under fairness",
-        tolerates: |_| true,
-        claims: &[&SL1, &PL3],
-        params: &[],
-        uses_detector: false,
-        default_n: 2,
-    },
-    kind: LinkKind::Stubborn,
-};
+pub static STUBBORN: FairEntry<Links> = link(
+    "stubborn-link",
+    "Stubborn link (Retransmit Forever)",
+    "Cachin-Guerraoui-Rodrigues 2011, Alg. 2.1",
+    "fair-loss network, correct processes",
+    "any loss, under fairness",
+    &[&SL1, &PL3],
+    |p| Links::of(LinkKind::Stubborn, p, "stubborn-link"),
+);
 
-pub static PERFECT: LinkEntry = LinkEntry {
-    info: ModelInfo {
-        name: "perfect-link",
-        title: "Perfect link (Eliminate Duplicates over Retransmit Forever)",
-        source: "Cachin-Guerraoui-Rodrigues 2011, Alg. 2.2",
-        fault_model: "fair-loss network, correct processes",
-        tolerance: "any loss, under fairness",
-        tolerates: |_| true,
-        claims: &[&PL1, &PL2, &PL3],
-        params: &[],
-        uses_detector: false,
-        default_n: 2,
-    },
-    kind: LinkKind::Perfect,
-};
+pub static PERFECT: FairEntry<Links> = link(
+    "perfect-link",
+    "Perfect link (Eliminate Duplicates over Retransmit Forever)",
+    "Cachin-Guerraoui-Rodrigues 2011, Alg. 2.2",
+    "fair-loss network, correct processes",
+    "any loss, under fairness",
+    &[&PL1, &PL2, &PL3],
+    |p| Links::of(LinkKind::Perfect, p, "perfect-link"),
+);
 
 #[cfg(test)]
 mod tests {
