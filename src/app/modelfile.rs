@@ -14,6 +14,8 @@
 //! [search]           # optional: strategy, bounds and reductions
 //! strategy = "bfs"
 //! reduce = ["por"]   # or "symmetry", "all" (the pinned count is then the reduced one)
+//! memory_limit = "2G" # stop with a bounded report at this budget (verify runs every
+//!                     # file under the lowest budget any of them sets)
 //!
 //! [expect]
 //! unique_states = 21
@@ -71,6 +73,8 @@ pub struct SearchCfg {
     /// the reduced one).
     #[serde(default)]
     pub reduce: Vec<String>,
+    /// The memory budget for this file's run (`"500M"`, `"4G"`), if lower than the process's.
+    pub memory_limit: Option<String>,
 }
 
 /// Expected outcome.
@@ -190,6 +194,18 @@ impl ModelFile {
     }
 
     /// Search options (strategy and bounds) of this file.
+    /// The file's memory budget in bytes, if it sets one.
+    pub fn memory_limit(&self) -> Result<Option<u64>> {
+        self.search
+            .memory_limit
+            .as_deref()
+            .map(|m| {
+                crate::engine::stop::parse_size(m)
+                    .map_err(|e| Error::input(format!("search.memory_limit: {e}")))
+            })
+            .transpose()
+    }
+
     pub fn options(&self) -> Result<Options> {
         let strategy = match &self.search.strategy {
             None => Strategy::Bfs,

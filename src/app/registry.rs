@@ -97,7 +97,7 @@ pub fn replay_report<M: Reported>(
         states: probe.steps.len() + 1,
         max_depth: probe.steps.len(),
         elapsed: std::time::Duration::ZERO,
-        bound: Some(format!("replay of trace {handle}")),
+        bound: Some(crate::engine::outcome::Bound::Replay(handle.to_string())),
         stopped_early: false,
         quiescent_states: usize::from(m.quiescent(last)),
         visited_bytes: 0,
@@ -205,6 +205,10 @@ fn judge_fair_cycles<M: Reported>(m: &M, opts: &Options, report: &mut Report) {
         opts.max_depth,
         opts.timeout,
     );
+    if let (None, Some(cut)) = (&report.bound, &g.cut) {
+        report.bound = Some(cut.clone());
+        report.exhaustive = false;
+    }
     for p in report.properties.iter_mut() {
         let Some(formula) = m.temporal(p.meta) else {
             continue;

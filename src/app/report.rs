@@ -56,7 +56,7 @@ pub struct Report {
     pub threads: usize,
     pub exhaustive: bool,
     /// The bound that cut the search (`depth limit 5`, `timeout of 10 s`, …).
-    pub bound: Option<String>,
+    pub bound: Option<crate::engine::outcome::Bound>,
     /// The search stopped once every property was decided.
     pub stopped_early: bool,
     pub unique_states: usize,
@@ -70,6 +70,8 @@ pub struct Report {
     pub reduce: Vec<String>,
     /// What each reduction did in this run.
     pub reductions: Vec<String>,
+    /// Reductions this model implements that this run did not ask for.
+    pub reductions_not_on: Vec<String>,
     pub properties: Vec<PropReport>,
 }
 
@@ -115,6 +117,14 @@ impl Report {
             liveness_method: m.liveness_method().to_string(),
             reduce: m.reduce().names().iter().map(|s| s.to_string()).collect(),
             reductions: m.reductions(),
+            reductions_not_on: {
+                let (on, can) = (m.reduce(), m.supported_reductions());
+                let off = crate::engine::reductions::Reductions {
+                    por: can.por && !on.por,
+                    symmetry: can.symmetry && !on.symmetry,
+                };
+                off.names().iter().map(|s| s.to_string()).collect()
+            },
             properties,
         }
     }
@@ -189,6 +199,21 @@ impl Report {
         );
         for r in &self.reductions {
             let _ = writeln!(s, "reduce   {r}");
+        }
+        if matches!(
+            self.bound,
+            Some(crate::engine::outcome::Bound::Memory { .. })
+        ) {
+            let hint = if self.reductions_not_on.is_empty() {
+                "every reduction this model implements was on".to_string()
+            } else {
+                format!(
+                    "this model implements reductions that were not on: {} (--reduce {}; their claims are audited first)",
+                    self.reductions_not_on.join(", "),
+                    self.reductions_not_on.join(",")
+                )
+            };
+            let _ = writeln!(s, "memory   {hint}; or raise --memory-limit");
         }
         if self
             .properties

@@ -178,6 +178,16 @@ pub fn verify_all(
     workers: usize,
     reduce: Option<crate::engine::reductions::Reductions>,
 ) -> Result<Vec<FileResult>> {
+    // Files run side by side under one process budget: the lowest any of them sets.
+    for f in files {
+        let lowest = ModelFile::load(f)
+            .ok()
+            .and_then(|mf| mf.memory_limit().ok().flatten());
+        if let Some(limit) = lowest {
+            let now = crate::engine::stop::budget().unwrap_or(u64::MAX);
+            crate::engine::stop::set_budget(limit.min(now));
+        }
+    }
     let next = std::sync::atomic::AtomicUsize::new(0);
     let slots: Vec<std::sync::Mutex<Option<Result<FileResult>>>> =
         files.iter().map(|_| std::sync::Mutex::new(None)).collect();

@@ -36,7 +36,9 @@
 
 use crate::engine::expand::{expand_one, par_chunks, Cx, Insert, Scratch, Unvisited};
 use crate::engine::fingerprint::Fingerprinter;
-use crate::engine::outcome::{replay, Finding, Options, Outcome, Progress, Status, Strategy};
+use crate::engine::outcome::{
+    replay, Bound, Finding, Options, Outcome, Progress, Status, Strategy,
+};
 use crate::engine::property::Kind;
 use crate::engine::spec::Spec;
 use crate::engine::visited::FpSet;
@@ -155,7 +157,7 @@ pub(super) struct Search<'a, M: Spec> {
     pub(super) generated: usize,
     pub(super) max_depth: usize,
     pub(super) quiescent: usize,
-    pub(super) bound: Option<String>,
+    pub(super) bound: Option<Bound>,
     pub(super) stopped_early: bool,
     pub(super) start: Instant,
     pub(super) last_progress: Instant,
@@ -217,10 +219,39 @@ impl<'a, M: Spec> Search<'a, M> {
         }
     }
 
+    /// Whether the next BFS level can take a batch's successors within the memory budget (a
+    /// growing vector briefly holds its old and new buffers, which could otherwise jump past
+    /// the budget between two polls). False, with the bound set, if it cannot.
+    pub(super) fn room_for<T>(&mut self, next: &mut Vec<T>, state_bytes: usize) -> bool {
+        let want = 4 * BATCH;
+        if next.len() + want <= next.capacity() {
+            return true;
+        }
+        // The next push may double the vector: its new buffer must fit beside the old one.
+        let growth = (next.capacity().max(want) * 2 * state_bytes) as u64;
+        match crate::engine::stop::budget() {
+            Some(limit) if crate::engine::stop::held() + growth > limit => {
+                self.bound = Some(Bound::Memory {
+                    limit,
+                    states: self.visited.len(),
+                });
+                false
+            }
+            _ => true,
+        }
+    }
+
+    /// Whether the search must stop now: its timeout, the memory budget, a signal (the bound
+    /// is then set).
     pub(super) fn timed_out(&mut self) -> bool {
+        crate::engine::stop::note_states(self.visited.len());
+        if let Some(r) = crate::engine::stop::requested() {
+            self.bound = Some(Bound::from_request(r, self.visited.len()));
+            return true;
+        }
         match self.opts.timeout {
             Some(t) if self.start.elapsed() >= t => {
-                self.bound = Some(format!("timeout of {} s", t.as_secs_f64()));
+                self.bound = Some(Bound::Time(t));
                 true
             }
             _ => false,
@@ -254,7 +285,7 @@ impl<'a, M: Spec> Search<'a, M> {
             return false;
         }
         if r.has_succ && !r.expanded && self.bound.is_none() {
-            self.bound = Some(format!("depth limit {depth}"));
+            self.bound = Some(Bound::Depth(depth));
         }
         self.generated += r.generated;
         for (succ, f) in succs.list {
@@ -265,7 +296,7 @@ impl<'a, M: Spec> Search<'a, M> {
                 push(succ, f);
                 if let Some(max) = self.opts.max_states {
                     if self.visited.len() >= max {
-                        self.bound = Some(format!("state limit {max}"));
+                        self.bound = Some(Bound::States(max));
                         return false;
                     }
                 }
@@ -285,7 +316,7 @@ impl<'a, M: Spec> Search<'a, M> {
             let mut scratch = Scratch::default();
             for batch in level.chunks(BATCH) {
                 self.report_progress(depth);
-                if self.timed_out() {
+                if self.timed_out() || !self.room_for(&mut next, state_bytes) {
                     return;
                 }
                 if self.opts.threads <= 1 {
@@ -401,7 +432,7 @@ impl<'a, M: Spec> Search<'a, M> {
                 break;
             }
             if r.has_succ && !r.expanded && self.bound.is_none() {
-                self.bound = Some(format!("depth limit {depth}"));
+                self.bound = Some(Bound::Depth(depth));
             }
         }
         self.generated += results.iter().take(cut).map(|r| r.generated).sum::<usize>();
@@ -663,7 +694,7 @@ mod tests {
             },
         );
         assert!(!out.exhaustive());
-        assert_eq!(out.bound.as_deref(), Some("depth limit 3"));
+        assert_eq!(out.bound, Some(Bound::Depth(3)));
         assert!(out.findings.iter().all(|f| f.status == Status::Unknown));
         let out = check(
             &sys,
@@ -672,7 +703,7 @@ mod tests {
                 ..Options::default()
             },
         );
-        assert_eq!(out.bound.as_deref(), Some("state limit 10"));
+        assert_eq!(out.bound, Some(Bound::States(10)));
         assert_eq!(out.unique_states, 10);
     }
 }

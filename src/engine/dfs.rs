@@ -2,6 +2,7 @@
 
 use crate::engine::checker::{chain, level_trail, Parents, Search, Succs, Trail};
 use crate::engine::expand::{expand_one, Cx, Insert, KeepAll, Scratch, SeenCache, SharedInsert};
+use crate::engine::outcome::Bound;
 use crate::engine::spec::Spec;
 
 impl<M: Spec> Search<'_, M> {
@@ -64,7 +65,7 @@ impl<M: Spec> Search<'_, M> {
             }
             if let Some(max) = self.opts.max_states {
                 if self.visited.len() >= max {
-                    self.bound = Some(format!("state limit {max}"));
+                    self.bound = Some(Bound::States(max));
                     return;
                 }
             }
@@ -82,7 +83,7 @@ impl<M: Spec> Search<'_, M> {
     /// those of the sequential search; when several counterexamples exist, which one is
     /// reported first may vary between runs.
     fn dfs_parallel(&mut self) {
-        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+        use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
         use std::sync::Mutex;
         let threads = self.opts.threads;
         // The BFS prefix.
@@ -132,7 +133,8 @@ impl<M: Spec> Search<'_, M> {
         let undecided = AtomicUsize::new(self.undecided);
         let stop = AtomicBool::new(false);
         let stopped_early = AtomicBool::new(false);
-        let bound: Mutex<Option<String>> = Mutex::new(self.bound.take());
+        let bound: Mutex<Option<Bound>> = Mutex::new(self.bound.take());
+        let last_progress = AtomicU64::new(0);
         let next_root = AtomicUsize::new(0);
         let generated = AtomicUsize::new(0);
         let quiescent = AtomicUsize::new(0);
@@ -140,7 +142,7 @@ impl<M: Spec> Search<'_, M> {
         let held_peak = AtomicUsize::new(0);
         let (m, slots, fpr, opts, start) = (self.m, &self.slots, &self.fpr, self.opts, self.start);
         // Records the first bound that cut the search; `halt` stops every worker.
-        let set_bound = |b: String, halt: bool| {
+        let set_bound = |b: Bound, halt: bool| {
             if let Ok(mut g) = bound.lock() {
                 g.get_or_insert(b);
             }
@@ -178,10 +180,31 @@ impl<M: Spec> Search<'_, M> {
                         if stop.load(Relaxed) {
                             break 'roots;
                         }
-                        if opts.timeout.is_some_and(|t| start.elapsed() >= t) {
-                            let t = opts.timeout.map_or(0.0, |t| t.as_secs_f64());
-                            set_bound(format!("timeout of {t} s"), true);
+                        if let Some(t) = opts.timeout.filter(|&t| start.elapsed() >= t) {
+                            set_bound(Bound::Time(t), true);
                             break 'roots;
+                        }
+                        crate::engine::stop::note_states(visited.len());
+                        if let Some(r) = crate::engine::stop::requested() {
+                            set_bound(Bound::from_request(r, visited.len()), true);
+                            break 'roots;
+                        }
+                        // About once a second, one worker reports the progress of all.
+                        let now = start.elapsed().as_millis() as u64;
+                        let last = last_progress.load(Relaxed);
+                        if now >= last + 1000
+                            && last_progress
+                                .compare_exchange(last, now, Relaxed, Relaxed)
+                                .is_ok()
+                        {
+                            if let Some(report) = opts.progress {
+                                report(&crate::engine::outcome::Progress {
+                                    states: generated.load(Relaxed) + gen,
+                                    unique_states: visited.len(),
+                                    depth: max_depth.load(Relaxed).max(deepest),
+                                    elapsed: start.elapsed(),
+                                });
+                            }
                         }
                         for (l, d) in local_decided.iter_mut().zip(&decided) {
                             *l = d.load(Relaxed);
@@ -232,13 +255,13 @@ impl<M: Spec> Search<'_, M> {
                         }
                     }
                     if r.has_succ && !r.expanded {
-                        set_bound(format!("depth limit {depth}"), false);
+                        set_bound(Bound::Depth(depth), false);
                     }
                     gen += r.generated;
                     // The new successors are already in the visited set (expand_one's filter
                     // inserted them).
                     if let Some(max) = opts.max_states.filter(|max| visited.len() >= *max) {
-                        set_bound(format!("state limit {max}"), true);
+                        set_bound(Bound::States(max), true);
                         break 'roots;
                     }
                     stack[top..].reverse();

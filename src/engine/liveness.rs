@@ -36,6 +36,7 @@
 //! exhaustive, so the verdicts are sound.
 
 use crate::engine::fingerprint::Fingerprinter;
+use crate::engine::outcome::Bound;
 use crate::engine::spec::Spec;
 use std::collections::{HashMap, VecDeque};
 
@@ -67,6 +68,8 @@ pub struct Graph<M: Spec> {
     pub edges: Vec<Vec<(M::Action, usize)>>,
     pub init: Vec<usize>,
     pub complete: bool,
+    /// What cut the exploration (when not complete).
+    pub cut: Option<Bound>,
 }
 
 /// Explores everything reachable, up to `max_states` states, `max_depth` steps and `timeout`;
@@ -97,16 +100,27 @@ pub fn explore<M: Spec>(
         }
     }
     let mut complete = true;
+    let mut cut = None;
     while let Some(i) = queue.pop_front() {
-        if timeout.is_some_and(|t| start.elapsed() >= t) {
+        if let Some(t) = timeout.filter(|&t| start.elapsed() >= t) {
             complete = false;
+            cut = Some(Bound::Time(t));
             break;
+        }
+        if states.len() % 1024 == 0 {
+            crate::engine::stop::note_states(states.len());
+            if let Some(r) = crate::engine::stop::requested() {
+                complete = false;
+                cut = Some(Bound::from_request(r, states.len()));
+                break;
+            }
         }
         let mut actions = Vec::new();
         m.actions(&states[i], &mut actions);
-        if max_depth.is_some_and(|d| depth[i] >= d) {
+        if let Some(d) = max_depth.filter(|&d| depth[i] >= d) {
             if !actions.is_empty() {
                 complete = false;
+                cut.get_or_insert(Bound::Depth(d));
             }
             continue;
         }
@@ -120,6 +134,7 @@ pub fn explore<M: Spec>(
                 None => {
                     if states.len() >= max_states {
                         complete = false;
+                        cut.get_or_insert(Bound::States(max_states));
                         continue;
                     }
                     let j = states.len();
@@ -139,6 +154,7 @@ pub fn explore<M: Spec>(
         edges,
         init,
         complete,
+        cut,
     }
 }
 

@@ -17,4 +17,5 @@ pub mod property;
 pub mod reductions;
 pub mod spec;
 pub mod stateright_view;
+pub mod stop;
 pub mod visited;

@@ -4,6 +4,7 @@
 use crate::engine::fingerprint::Fingerprinter;
 use crate::engine::property::{Kind, PropMeta};
 use crate::engine::spec::Spec;
+use crate::engine::stop::{Signal, Size};
 use stateright::Model;
 use std::time::Duration;
 
@@ -189,7 +190,7 @@ pub struct Outcome<M: Model> {
     pub max_depth: usize,
     pub elapsed: Duration,
     /// Which bound cut the search, if any.
-    pub bound: Option<String>,
+    pub bound: Option<Bound>,
     /// Stopped because every property was decided.
     pub stopped_early: bool,
     /// Quiescent states seen (where liveness was judged).
@@ -236,4 +237,74 @@ pub(crate) fn replay<M: Spec>(m: &M, fpr: &Fingerprinter, chain: &[u64]) -> Opti
         steps,
         indices,
     })
+}
+
+/// What cut a search short: the run is then bounded, and properties without a counterexample
+/// are `unknown`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Bound {
+    /// `--max-depth`.
+    Depth(usize),
+    /// `--max-states`.
+    States(usize),
+    /// `--timeout`.
+    Time(Duration),
+    /// The memory budget (`--memory-limit`), with the unique states found by then.
+    Memory { limit: u64, states: usize },
+    /// SIGINT or SIGTERM, with the unique states found by then.
+    Signal { signal: Signal, states: usize },
+    /// A replay follows one path, not the state space.
+    Replay(String),
+}
+
+impl Bound {
+    /// The bound that an outside stop request ([`crate::engine::stop::requested`]) sets.
+    pub fn from_request(r: crate::engine::stop::Request, states: usize) -> Bound {
+        match r {
+            crate::engine::stop::Request::Memory { limit } => Bound::Memory { limit, states },
+            crate::engine::stop::Request::Signal(signal) => Bound::Signal { signal, states },
+        }
+    }
+}
+
+/// Writes `n` as `31,415,926`.
+pub fn grouped(n: usize) -> String {
+    let d = n.to_string();
+    let mut out = String::new();
+    for (i, c) in d.chars().enumerate() {
+        if i > 0 && (d.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl std::fmt::Display for Bound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Bound::Depth(d) => write!(f, "depth limit {d}"),
+            Bound::States(n) => write!(f, "state limit {n}"),
+            Bound::Time(t) => write!(f, "timeout of {} s", t.as_secs_f64()),
+            Bound::Memory { limit, states } => write!(
+                f,
+                "memory limit {} reached after {} states",
+                Size(*limit),
+                grouped(*states)
+            ),
+            Bound::Signal { signal, states } => write!(
+                f,
+                "interrupted by {} after {} states",
+                signal.name(),
+                grouped(*states)
+            ),
+            Bound::Replay(h) => write!(f, "replay of trace {h}"),
+        }
+    }
+}
+
+impl serde::Serialize for Bound {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }

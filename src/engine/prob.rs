@@ -392,7 +392,11 @@ pub fn probability<M: Stochastic>(
             let cut = opts
                 .max_states
                 .is_some_and(|x| memo.len() + stack.len() >= x)
-                || opts.timeout.is_some_and(|t| start.elapsed() >= t);
+                || opts.timeout.is_some_and(|t| start.elapsed() >= t)
+                || {
+                    crate::engine::stop::note_states(memo.len());
+                    crate::engine::stop::requested().is_some()
+                };
             if cut {
                 exhaustive = false;
                 memo.insert(fp, (zero.clone(), one.clone()));

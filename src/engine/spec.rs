@@ -79,6 +79,11 @@ pub trait Spec:
     fn reductions(&self) -> Vec<String> {
         Vec::new()
     }
+    /// The reductions this kind of model implements (what a report suggests when a run
+    /// runs out of memory without them). By default: none.
+    fn supported_reductions(&self) -> Reductions {
+        Reductions::default()
+    }
     /// The reductions this model was built with (replay needs the same).
     fn reduce(&self) -> Reductions {
         Reductions::default()

@@ -595,6 +595,12 @@ impl<P: RoundProtocol> Spec for Rounds<P> {
         &self.props
     }
 
+    fn supported_reductions(&self) -> crate::engine::reductions::Reductions {
+        crate::engine::reductions::Reductions {
+            por: true,
+            symmetry: true,
+        }
+    }
     fn reduce(&self) -> crate::engine::reductions::Reductions {
         self.reduce
     }

@@ -656,6 +656,12 @@ impl<P: Protocol> crate::engine::spec::Spec for System<P> {
     fn reductions(&self) -> Vec<String> {
         self.reduction_notes.clone()
     }
+    fn supported_reductions(&self) -> crate::engine::reductions::Reductions {
+        crate::engine::reductions::Reductions {
+            por: true,
+            symmetry: true,
+        }
+    }
     fn reduce(&self) -> crate::engine::reductions::Reductions {
         self.reduce
     }

@@ -15,6 +15,11 @@ use std::path::PathBuf;
 #[derive(Parser, Debug)]
 #[command(name = "broadcheck", version, max_term_width = 100)]
 pub struct Cli {
+    /// Memory budget (500M, 4G). Reaching it stops the run with a bounded report (exit 1).
+    /// Default: 80 % of what this process may use (the lowest of its address-space limit, its
+    /// cgroup's limit and the memory available).
+    #[arg(long, global = true, value_name = "SIZE")]
+    pub(super) memory_limit: Option<String>,
     #[command(subcommand)]
     pub(super) command: Command,
 }

@@ -205,6 +205,16 @@ pub(super) fn check(a: CheckArgs, reg: &Registry) -> Result<i32> {
         }
     }
     audit_before_reducing(entry, &spec)?;
+    if let Some(limit) = file
+        .as_ref()
+        .map(|f| f.memory_limit())
+        .transpose()?
+        .flatten()
+    {
+        // The file's budget, unless the command line set a lower one.
+        let now = crate::engine::stop::budget().unwrap_or(u64::MAX);
+        crate::engine::stop::set_budget(limit.min(now));
+    }
     let report = entry.check(&spec, &opts)?;
     if opts.progress.is_some() {
         eprint!("\r\x1b[K");
@@ -219,6 +229,9 @@ pub(super) fn check(a: CheckArgs, reg: &Registry) -> Result<i32> {
         Format::Text => report.to_text(),
         Format::Json => json(&report)?,
     });
+    if let Some(crate::engine::outcome::Bound::Signal { signal, .. }) = report.bound {
+        return Ok(signal.exit_code());
+    }
     Ok(if report.all_hold() { 0 } else { 1 })
 }
 
@@ -260,6 +273,10 @@ pub(super) fn verify_cmd(
         .iter()
         .map(|r| r.rows.iter().filter(|x| !x.ok).count())
         .sum();
+    let signal = results.iter().find_map(|r| match r.report.bound {
+        Some(crate::engine::outcome::Bound::Signal { signal, .. }) => Some(signal),
+        _ => None,
+    });
     match format {
         Format::Json => out(&json(&results)?),
         Format::Text => {
@@ -324,6 +341,10 @@ pub(super) fn verify_cmd(
             );
             out(&s);
         }
+    }
+    if let Some(sig) = signal {
+        eprintln!("verify: interrupted by {}", sig.name());
+        return Ok(sig.exit_code());
     }
     Ok(if mismatches == 0 { 0 } else { 1 })
 }

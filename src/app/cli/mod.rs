@@ -123,6 +123,14 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String> {
 }
 
 fn run(cli: Cli, reg: &Registry) -> Result<i32> {
+    use crate::engine::stop;
+    let budget = match &cli.memory_limit {
+        Some(m) => stop::parse_size(m).map_err(|e| Error::input(format!("--memory-limit: {e}")))?,
+        None => stop::default_budget(),
+    };
+    stop::set_budget(budget);
+    stop::install_signal_handlers()
+        .map_err(|e| Error::Io(format!("cannot install signal handlers: {e}")))?;
     match cli.command {
         Command::List { format } => {
             out(&list(reg, format)?);
