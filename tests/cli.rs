@@ -600,6 +600,10 @@ fn chromium() -> Option<String> {
 #[test]
 fn explorer_renders_in_headless_chromium() {
     let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromium is needed by this test under CI (.ci/run installs Debian's chromium)"
+        );
         eprintln!("SKIPPED explorer_renders_in_headless_chromium: no chromium installed (.ci/run installs Debian's chromium)");
         return;
     };
@@ -824,6 +828,10 @@ fn sweep_writes_csv_and_an_svg_that_a_browser_renders() {
     assert_eq!(lines.len(), 7);
     let chart = std::fs::read_to_string(&svg).expect("svg");
     let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromium is needed under CI"
+        );
         eprintln!("SKIPPED the browser half of sweep_writes_csv_and_an_svg_that_a_browser_renders: no chromium");
         return;
     };
@@ -940,6 +948,10 @@ fn spin_finds_the_same_states_as_broadcheck() {
             .is_ok_and(|o| o.status.success())
     };
     if !have("spin") || !have("cc") {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "spin and cc are needed by this test under CI"
+        );
         eprintln!("skipped: spin or cc is not installed (.ci/run installs them)");
         return;
     }

@@ -20,7 +20,12 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
-/// Serves the Explorer on `addr` until the process is killed. `ready` gets the URL.
+/// Most connections the Explorer serves at once.
+const MAX_CONNECTIONS: usize = 256;
+/// A connection idle this long is closed.
+const IDLE: Duration = Duration::from_secs(10);
+
+/// Serves the Explorer on `addr` until SIGINT or SIGTERM. `ready` gets the URL.
 pub fn serve<M>(model: M, addr: SocketAddr, ready: &dyn Fn(&str)) -> Result<()>
 where
     M: Reported + Send + 'static,
@@ -32,10 +37,17 @@ where
     let back = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map_err(|e| Error::Io(format!("cannot find a free loopback port: {e}")))?;
-    let dir = std::env::temp_dir().join(format!("broadcheck-explorer-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)
-        .and_then(|()| std::env::set_current_dir(&dir))
-        .map_err(|e| Error::Io(format!("cannot prepare {}: {e}", dir.display())))?;
+    // stateright serves `./ui/*` from the working directory if present: serve from a new,
+    // empty directory made atomically with a random name and mode 0700, so no other user can
+    // plant files there; it is removed when the Explorer stops (Ctrl-C included).
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::Builder::new()
+        .prefix("broadcheck-explorer-")
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir()
+        .map_err(|e| Error::Io(format!("cannot make the Explorer's directory: {e}")))?;
+    std::env::set_current_dir(dir.path())
+        .map_err(|e| Error::Io(format!("cannot enter {}: {e}", dir.path().display())))?;
     std::thread::spawn(move || {
         stateright::Model::checker(Charted(model)).serve(back);
     });
@@ -52,13 +64,46 @@ where
     }
     // Start checking at once (the Explorer would otherwise wait for the button).
     let _ = forward(back, b"POST /.runtocompletion HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-    ready(&format!("http://{addr}/"));
-    for conn in front.incoming().flatten() {
-        std::thread::spawn(move || {
-            let _ = proxy(conn, back);
-        });
+    let bound = front.local_addr().unwrap_or(addr);
+    ready(&format!("http://{bound}/"));
+    front
+        .set_nonblocking(true)
+        .map_err(|e| Error::Io(format!("cannot poll {bound}: {e}")))?;
+    let active = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    loop {
+        match front.accept() {
+            Ok((conn, _)) => {
+                use std::sync::atomic::Ordering::Relaxed;
+                // At most MAX_CONNECTIONS at once; beyond that a connection is closed at once.
+                if active.load(Relaxed) >= MAX_CONNECTIONS {
+                    drop(conn);
+                    continue;
+                }
+                let _ = conn.set_nonblocking(false);
+                let _ = conn.set_read_timeout(Some(IDLE));
+                let _ = conn.set_write_timeout(Some(IDLE));
+                active.fetch_add(1, Relaxed);
+                let count = active.clone();
+                let spawned = std::thread::Builder::new().spawn(move || {
+                    let _ = proxy(conn, back);
+                    count.fetch_sub(1, Relaxed);
+                });
+                if spawned.is_err() {
+                    active.fetch_sub(1, Relaxed);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                if crate::engine::stop::requested()
+                    .is_some_and(|r| matches!(r, crate::engine::stop::Request::Signal(_)))
+                {
+                    drop(dir);
+                    return Ok(());
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(20)),
+        }
     }
-    Ok(())
 }
 
 /// The model as the Explorer sees it: the model's own steps and properties, and beside each

@@ -109,6 +109,9 @@ pub fn parse_pinned(s: &str) -> Option<(num_rational::BigRational, num_rational:
 impl ModelFile {
     pub fn load(path: &Path) -> Result<ModelFile> {
         let shown = path.display().to_string();
+        if !path.is_file() {
+            return Err(Error::input(not_a_file(path)));
+        }
         let text = std::fs::read_to_string(path).map_err(|e| Error::File {
             path: shown.clone(),
             msg: e.to_string(),
@@ -221,6 +224,39 @@ impl ModelFile {
             timeout: self.timeout()?,
             progress: None,
         })
+    }
+}
+
+/// Why `path` cannot be read as a model file (it is not a regular file): the message names
+/// what it is instead, so that a pipe or a device is refused at once, never read.
+pub fn not_a_file(path: &Path) -> String {
+    use std::os::unix::fs::FileTypeExt;
+    let shown = path.display();
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            format!("no such file or directory: {shown}")
+        }
+        Err(e) => format!("cannot read {shown}: {e}"),
+        Ok(md) => {
+            let t = md.file_type();
+            let what = if t.is_symlink() {
+                match std::fs::metadata(path) {
+                    Err(e) => format!("a symbolic link that cannot be followed ({e})"),
+                    Ok(_) => "a symbolic link to something that is not a regular file".into(),
+                }
+            } else if t.is_dir() {
+                "a directory".into()
+            } else if t.is_fifo() {
+                "a named pipe".into()
+            } else if t.is_char_device() || t.is_block_device() {
+                "a device".into()
+            } else if t.is_socket() {
+                "a socket".into()
+            } else {
+                "not a regular file".into()
+            };
+            format!("{shown} is {what}, not a model file")
+        }
     }
 }
 

@@ -78,12 +78,25 @@ pub fn replay_report<M: Reported>(
     let mut findings = Vec::new();
     for d in m.props() {
         let judged = d.meta.kind != crate::engine::property::Kind::Liveness || m.quiescent(last);
-        let why = if judged { (d.check)(m, last) } else { None };
-        let status = if why.is_some() {
+        let fails = if judged { (d.check)(m, last) } else { None };
+        let status = if fails.is_some() {
             Status::Violated
         } else {
             Status::Unknown
         };
+        let why = fails.or_else(|| {
+            Some(if judged {
+                format!(
+                    "{} holds at this trace's last state: the trace is not a counterexample",
+                    d.meta.name
+                )
+            } else {
+                format!(
+                    "this trace's last state is not quiescent, so {} is not judged there: the trace is not a counterexample",
+                    d.meta.name
+                )
+            })
+        });
         findings.push(Finding {
             meta: d.meta,
             kind: d.meta.kind,
@@ -107,6 +120,36 @@ pub fn replay_report<M: Reported>(
     let opts = Options::default();
     let mut report = report_of(m, info, params, &opts, &outcome);
     report.strategy = "replay".into();
+    if m.props().iter().any(|d| m.temporal(d.meta).is_some()) {
+        // A lasso (a fair-cycle counterexample) is replayed by judging the property again
+        // and comparing the lasso found with the handle given: prefix and one turn of the
+        // cycle.
+        let bound = report.bound.clone();
+        judge_fair_cycles(m, &opts, &mut report);
+        report.bound = bound;
+        for p in report.properties.iter_mut() {
+            if m.temporal(p.meta).is_none() {
+                continue;
+            }
+            if p.status == Status::Violated && p.handle.as_deref() == Some(handle.trim()) {
+                continue;
+            }
+            let found = match (&p.status, &p.handle) {
+                (Status::Violated, Some(h)) => format!("its counterexample is {h}"),
+                (Status::Holds, _) => "it holds on every fair run".to_string(),
+                _ => "it has no counterexample in this run".to_string(),
+            };
+            p.status = Status::Unknown;
+            p.why = Some(format!(
+                "this trace is not a fair-cycle counterexample to {} ({found})",
+                p.name
+            ));
+            p.trace.clear();
+            p.end.clear();
+            p.handle = None;
+            p.explorer_path = None;
+        }
+    }
     Ok(report)
 }
 

@@ -262,6 +262,11 @@ impl Report {
                     p.name
                 );
             }
+            if p.status == Status::Unknown {
+                if let Some(why) = &p.why {
+                    let _ = writeln!(s, "\nnote: {} UNKNOWN: {why}", p.name);
+                }
+            }
             if p.status != Status::Violated {
                 continue;
             }

@@ -44,10 +44,7 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
         } else if p.is_file() {
             out.push(p.clone());
         } else {
-            return Err(Error::input(format!(
-                "no such file or directory: {}",
-                p.display()
-            )));
+            return Err(Error::input(crate::app::modelfile::not_a_file(p)));
         }
     }
     if out.is_empty() {
@@ -81,9 +78,22 @@ pub fn verify_file_with(
     let report = entry.check(&spec, &opts).map_err(in_file)?;
 
     let mut rows = Vec::new();
+    let mut pinned_as: Vec<(&str, bool, &str)> = Vec::new();
     for (key, want) in &mf.expect.properties {
         let witness = is_witness_key(key);
         let base = strip_witness(key);
+        if let Some(meta) = entry.catalogue().into_iter().find(|m| m.matches(base)) {
+            if let Some((other, ..)) = pinned_as
+                .iter()
+                .find(|(_, w, id)| *w == witness && *id == meta.id)
+            {
+                return Err(in_file(Error::input(format!(
+                    "'{key}' and '{other}' pin the same property ({})",
+                    meta.name
+                ))));
+            }
+            pinned_as.push((key, witness, meta.id));
+        }
         let found = report
             .properties
             .iter()

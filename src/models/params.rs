@@ -108,15 +108,29 @@ impl RunSpec {
 
     /// Adds `KEY=VALUE` strings from the command line (later ones win).
     pub fn add_params(&mut self, kvs: &[String]) -> Result<()> {
+        let mut seen = std::collections::BTreeSet::new();
         for kv in kvs {
             let (k, v) = kv
                 .split_once('=')
                 .ok_or_else(|| Error::input(format!("--param expects KEY=VALUE, got '{kv}'")))?;
-            let k = k.trim();
+            if kv.chars().any(char::is_whitespace) {
+                return Err(Error::input(format!(
+                    "--param '{}' contains white space: write KEY=VALUE with none",
+                    kv.escape_debug()
+                )));
+            }
+            if k.is_empty() || v.is_empty() {
+                return Err(Error::input(format!(
+                    "--param '{kv}' needs both a key and a value (KEY=VALUE)"
+                )));
+            }
             if k == "n" || k == "f" {
                 return Err(Error::input(format!("use --{k} instead of --param {k}=…")));
             }
-            self.params.insert(k.to_string(), v.trim().to_string());
+            if !seen.insert(k) {
+                return Err(Error::input(format!("--param {k} is given twice")));
+            }
+            self.params.insert(k.to_string(), v.to_string());
         }
         Ok(())
     }

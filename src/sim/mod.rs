@@ -265,6 +265,9 @@ struct Scratch {
     pool: Vec<u32>,
 }
 
+/// Most runs one estimate makes (a 95 % interval is then about ±0.0001 wide).
+pub const MAX_RUNS: u64 = 100_000_000;
+
 /// Runs `runs` independent executions from `seed` (run `i` uses its own stream, so results do
 /// not depend on how runs are split across threads) on `threads` threads.
 pub fn simulate(
@@ -276,6 +279,11 @@ pub fn simulate(
 ) -> Result<Estimate> {
     if runs == 0 {
         return Err(Error::input("--runs must be at least 1"));
+    }
+    if runs > MAX_RUNS {
+        return Err(Error::input(format!(
+            "--runs must be at most {MAX_RUNS} (got {runs}): the confidence interval narrows with the square root of the runs, so more buys little"
+        )));
     }
     if !(0.5..1.0).contains(&confidence) {
         return Err(Error::input(format!(

@@ -173,8 +173,9 @@ pub(super) struct CheckArgs {
     /// Search order: bfs finds shortest counterexamples; dfs uses less memory.
     #[arg(long, value_enum)]
     pub(super) strategy: Option<StrategyArg>,
-    /// Worker threads. bfs: results do not depend on it. dfs: state counts and verdicts do
-    /// not; which counterexample is found first may.
+    /// Worker threads (1-256). bfs: results do not depend on it. dfs: verdicts and exhaustive
+    /// state counts do not; when a violation stops the search early, the count at that point
+    /// and which counterexample is found first may.
     #[arg(long, default_value_t = 1)]
     pub(super) threads: usize,
     /// Do not explore beyond this depth (the run is then bounded).

@@ -33,7 +33,9 @@ fn write_diagram(
         }
     };
     let Some(h) = handle else {
-        eprintln!("note: no counterexample, so no diagram written to {file}");
+        super::say(&format!(
+            "note: no counterexample, so no diagram written to {file}"
+        ));
         return Ok(());
     };
     let text = entry.diagram(spec, h, svg)?;
@@ -57,14 +59,14 @@ pub(super) fn audit(a: AuditArgs, reg: &Registry) -> Result<i32> {
         out(&format!(
             "audit {name}: every reduction claim holds on the first {} states of this configuration\n",
             a.max_states
-        ));
+        ))?;
         Ok(0)
     } else {
         let mut s = format!("audit {name}: {} broken claim(s)\n", problems.len());
         for p in &problems {
             s += &format!("  - {p}\n");
         }
-        out(&s);
+        out(&s)?;
         Ok(1)
     }
 }
@@ -115,7 +117,7 @@ pub(super) fn new_crate(a: NewArgs) -> Result<i32> {
         "next:\n  cd {}\n  cargo run --release -- check {name} --n 3 --f 1 -P RB4\n  cargo run --release -- verify\n",
         a.dir.display()
     );
-    out(&s);
+    out(&s)?;
     Ok(0)
 }
 
@@ -126,12 +128,10 @@ pub(super) fn replay(a: ReplayArgs, reg: &Registry) -> Result<i32> {
     out(&match a.format {
         Format::Text => report.to_text(),
         Format::Json => json(&report)?,
-    });
-    let violated = report
-        .properties
-        .iter()
-        .any(|p| p.status == crate::engine::outcome::Status::Violated);
-    Ok(if violated { 1 } else { 0 })
+    })?;
+    // A replay proves nothing holds: it shows a violation (1) or that the trace is not a
+    // counterexample, which leaves the property unknown (1).
+    Ok(1)
 }
 
 /// Resolves a target into a model and a run spec (a model file's settings, overridden by flags).
@@ -139,7 +139,14 @@ pub(super) fn resolve(
     reg: &Registry,
     t: &Target,
 ) -> Result<(&'static dyn ModelEntry, RunSpec, Option<ModelFile>)> {
-    let is_file = t.target.ends_with(".toml") || Path::new(&t.target).is_file();
+    // A bare name is a model name; a path looks like one (a `/` or a `.toml` ending).
+    let is_file = t.target.ends_with(".toml") || t.target.contains('/');
+    if !is_file && Path::new(&t.target).exists() && reg.find(&t.target).is_err() {
+        return Err(Error::input(format!(
+            "'{}' is not a model name; to run the file of that name, write ./{}",
+            t.target, t.target
+        )));
+    }
     let (mut spec, file) = if is_file {
         let mf = ModelFile::load(Path::new(&t.target))?;
         (mf.run_spec()?, Some(mf))
@@ -181,10 +188,7 @@ pub(super) fn check(a: CheckArgs, reg: &Registry) -> Result<i32> {
             StrategyArg::Dfs => Strategy::Dfs,
         };
     }
-    if a.threads == 0 {
-        return Err(Error::input("--threads must be at least 1"));
-    }
-    opts.threads = a.threads;
+    opts.threads = workers("--threads", Some(a.threads))?;
     if std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() {
         opts.progress = Some(show_progress);
     }
@@ -228,7 +232,7 @@ pub(super) fn check(a: CheckArgs, reg: &Registry) -> Result<i32> {
     out(&match a.format {
         Format::Text => report.to_text(),
         Format::Json => json(&report)?,
-    });
+    })?;
     if let Some(crate::engine::outcome::Bound::Signal { signal, .. }) = report.bound {
         return Ok(signal.exit_code());
     }
@@ -278,7 +282,7 @@ pub(super) fn verify_cmd(
         _ => None,
     });
     match format {
-        Format::Json => out(&json(&results)?),
+        Format::Json => out(&json(&results)?)?,
         Format::Text => {
             let mut s = String::new();
             let fw = results
@@ -339,11 +343,11 @@ pub(super) fn verify_cmd(
                 "\nverify: {} file(s), {checks} check(s), {mismatches} mismatch(es)\n",
                 results.len()
             );
-            out(&s);
+            out(&s)?;
         }
     }
     if let Some(sig) = signal {
-        eprintln!("verify: interrupted by {}", sig.name());
+        super::say(&format!("verify: interrupted by {}", sig.name()));
         return Ok(sig.exit_code());
     }
     Ok(if mismatches == 0 { 0 } else { 1 })
@@ -356,6 +360,11 @@ pub(super) fn explore(a: ExploreArgs, reg: &Registry) -> Result<i32> {
         .parse()
         .map_err(|_| Error::input(format!("--bind expects an IP address (got '{}')", a.bind)))?;
     let addr = std::net::SocketAddr::new(ip, a.port);
+    if !ip.is_loopback() {
+        super::say(&format!(
+            "warning: the Explorer has no authentication; on {ip} anyone who can reach this machine can use it"
+        ));
+    }
     let suffix = match &a.trace {
         Some(h) => {
             let r = entry.replay(&spec, h)?;
@@ -372,7 +381,11 @@ pub(super) fn explore(a: ExploreArgs, reg: &Registry) -> Result<i32> {
             spec.model
         );
     })?;
-    Ok(0)
+    // The Explorer stops on a signal only.
+    Ok(match crate::engine::stop::requested() {
+        Some(crate::engine::stop::Request::Signal(s)) => s.exit_code(),
+        _ => 0,
+    })
 }
 
 pub(super) fn list(reg: &Registry, format: Format) -> Result<String> {

@@ -26,7 +26,7 @@ pub fn main() -> i32 {
 /// code.
 pub fn main_with(reg: Registry) -> i32 {
     if let Err(e) = reg.validate() {
-        eprintln!("error: {e}");
+        say(&format!("error: {e}"));
         return 2;
     }
     let prog = std::env::args_os()
@@ -64,7 +64,7 @@ pub fn main_with(reg: Registry) -> i32 {
                 .map(str::trim)
                 .filter(|l| !l.is_empty())
                 .collect();
-            eprintln!("{} (see '{prog} --help')", msg.join(" "));
+            say(&format!("{} (see '{prog} --help')", msg.join(" ")));
             return 2;
         }
     };
@@ -91,7 +91,7 @@ pub fn main_with(reg: Registry) -> i32 {
     match result {
         Ok(Ok(code)) => code,
         Ok(Err(e)) => {
-            eprintln!("error: {e}");
+            say(&format!("error: {e}"));
             2
         }
         Err(_) => {
@@ -101,19 +101,26 @@ pub fn main_with(reg: Registry) -> i32 {
                 .and_then(|s| s.clone())
                 .unwrap_or_else(|| "a panic".into());
             if what.starts_with("model error: ") {
-                eprintln!("error: {what}");
+                say(&format!("error: {what}"));
             } else {
-                eprintln!("error: model error: the model panicked: {what}");
+                say(&format!("error: model error: the model panicked: {what}"));
             }
             2
         }
     }
 }
 
-fn out(text: &str) {
+/// Writes to stdout; a failed write (a full disk, a closed pipe) is an error (exit 2).
+fn out(text: &str) -> Result<()> {
     let mut so = std::io::stdout().lock();
-    let _ = so.write_all(text.as_bytes());
-    let _ = so.flush();
+    so.write_all(text.as_bytes())
+        .and_then(|()| so.flush())
+        .map_err(|e| Error::Io(format!("cannot write the output: {e}")))
+}
+
+/// One line on stderr; if even that fails there is no one left to tell.
+fn say(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String> {
@@ -133,7 +140,7 @@ fn run(cli: Cli, reg: &Registry) -> Result<i32> {
         .map_err(|e| Error::Io(format!("cannot install signal handlers: {e}")))?;
     match cli.command {
         Command::List { format } => {
-            out(&list(reg, format)?);
+            out(&list(reg, format)?)?;
             Ok(0)
         }
         Command::Check(args) => check(args, reg),

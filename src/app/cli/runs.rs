@@ -33,8 +33,13 @@ pub(super) fn prob(a: ProbArgs, reg: &Registry) -> Result<i32> {
     out(&match a.format {
         Format::Text => report.to_text(),
         Format::Json => json(&report.to_json())?,
-    });
-    Ok(0)
+    })?;
+    // A bounded answer is an interval, not the probability: unknown (1), like a bounded check.
+    Ok(if report.results.iter().all(|r| r.exhaustive) {
+        0
+    } else {
+        1
+    })
 }
 
 /// The simulation configuration of `model` from the shared arguments.
@@ -46,9 +51,16 @@ fn sim_config(reg: &Registry, model: &str, a: &SimArgs) -> Result<crate::sim::Si
 }
 
 /// A worker count given as `flag` (`--jobs`, `--threads`): at least 1; default one per core.
+/// Most worker threads any command starts.
+pub(super) const MAX_THREADS: usize = 256;
+
+/// A worker count: at least 1, at most [`MAX_THREADS`]; by default the number of cores.
 pub(super) fn workers(flag: &str, v: Option<usize>) -> Result<usize> {
     match v {
         Some(0) => Err(Error::input(format!("{flag} must be at least 1"))),
+        Some(t) if t > MAX_THREADS => Err(Error::input(format!(
+            "{flag} must be at most {MAX_THREADS} (got {t})"
+        ))),
         Some(t) => Ok(t),
         None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
     }
@@ -63,7 +75,7 @@ pub(super) fn bench(a: BenchArgs, _reg: &Registry) -> Result<i32> {
             .ok_or_else(|| Error::input(format!("unknown engine '{}'", a.engine)))?;
         let reduce = crate::engine::reductions::Reductions::parse(&a.reduce)?;
         let m = b::run_one(a.quick, name, engine, reduce, threads, timeout)?;
-        out(&(serde_json::to_string(&m).map_err(|e| Error::Io(e.to_string()))? + "\n"));
+        out(&(serde_json::to_string(&m).map_err(|e| Error::Io(e.to_string()))? + "\n"))?;
         return Ok(0);
     }
     let list = if a.quick { b::QUICK } else { b::WORKLOADS };
@@ -125,8 +137,13 @@ pub(super) fn bench(a: BenchArgs, _reg: &Registry) -> Result<i32> {
             "runs": ms,
             "summary": b::summary(&ms),
         }))?,
-    });
-    Ok(0)
+    })?;
+    // A run that failed (not one that was bounded) makes the bench fail.
+    Ok(if ms.iter().any(|m| m.error.is_some()) {
+        1
+    } else {
+        0
+    })
 }
 
 /// Runs a `bench --one` child, killing it after `limit`; its measurement or why there is none.
@@ -183,7 +200,7 @@ pub(super) fn simulate(a: SimulateArgs, reg: &Registry) -> Result<i32> {
     out(&match s.format {
         Format::Text => est.to_text(&cfg),
         Format::Json => json(&est)?,
-    });
+    })?;
     Ok(0)
 }
 
@@ -280,7 +297,7 @@ pub(super) fn sweep(a: SweepArgs, reg: &Registry) -> Result<i32> {
             }
             t
         }
-    });
+    })?;
     Ok(0)
 }
 
@@ -290,6 +307,6 @@ pub(super) fn overlay(a: OverlayArgs, _reg: &Registry) -> Result<i32> {
     out(&match a.format {
         Format::Text => r.to_text(),
         Format::Json => json(&r)?,
-    });
+    })?;
     Ok(if r.connected() { 0 } else { 1 })
 }

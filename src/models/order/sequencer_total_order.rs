@@ -185,7 +185,7 @@ pub const SEQUENCER: ParamSpec = ParamSpec {
 pub fn read_sequencer(p: &Params) -> Result<Pid> {
     match p.get("sequencer") {
         "last" => Ok(p.n - 1),
-        v => match v.trim_start_matches('p').parse::<Pid>() {
+        v => match v.strip_prefix('p').unwrap_or(v).parse::<Pid>() {
             Ok(s) if s < p.n => Ok(s),
             _ => Err(Error::input(format!(
                 "parameter sequencer must be 'last' or an id below n = {} (got '{v}')",
