@@ -68,6 +68,8 @@ fn the_memory_limit_stops_bfs_and_dfs_with_a_bounded_report() {
             strategy,
             "--memory-limit",
             "150M",
+            "--reduce",
+            "none",
         ]);
         assert_memory_stop(&o, strategy);
         let out = stdout(&o);
@@ -85,7 +87,9 @@ fn the_memory_limit_stops_bfs_and_dfs_with_a_bounded_report() {
 #[test]
 fn an_address_space_cap_sets_the_default_budget() {
     // The case: N ≤ 3f at f = 2, unreduced, under a 1.5 GB cap.
-    let args = ["check", "om", "--n", "6", "--f", "2", "--param", "m=2"];
+    let args = [
+        "check", "om", "--n", "6", "--f", "2", "--param", "m=2", "--reduce", "none",
+    ];
     let Some(o) = capped(1_500_000_000, &args) else {
         return;
     };
@@ -104,6 +108,8 @@ fn threads_and_the_json_report_carry_the_bound() {
         "2",
         "--memory-limit",
         "120M",
+        "--reduce",
+        "none",
         "--format",
         "json",
     ]);
@@ -177,7 +183,14 @@ fn prob_stops_with_a_labelled_line() {
 /// Sends `sig` to a long check once it has run a second: a partial report, exit `code`.
 fn interrupted(sig: &str, code: i32) {
     let child = bin()
-        .args(["check", "eager-rb", "--param", "senders=all"])
+        .args([
+            "check",
+            "eager-rb",
+            "--param",
+            "senders=all",
+            "--reduce",
+            "none",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -161,7 +161,9 @@ pub(super) struct Target {
     #[arg(long = "property", short = 'P', value_name = "NAME")]
     pub(super) properties: Vec<String>,
     /// State-space reductions: por (partial-order), symmetry, all, none (comma-separated or
-    /// repeated). Verdicts are unchanged; state counts shrink.
+    /// repeated). Verdicts are unchanged; state counts shrink. check's default is auto: every
+    /// reduction whose claims pass the audit (the report says which); replay, explore and
+    /// model files without `reduce` use none.
     #[arg(long, value_name = "NAMES")]
     pub(super) reduce: Vec<String>,
 }

@@ -71,6 +71,46 @@ pub(super) fn audit(a: AuditArgs, reg: &Registry) -> Result<i32> {
     }
 }
 
+/// `--reduce auto`: the largest set of reductions (all, else partial-order alone, else
+/// symmetry alone) whose claims pass the audit on this configuration; sets it in `spec` and
+/// says in the report's words what was chosen and why the rest was not.
+fn auto_reductions(entry: &dyn ModelEntry, spec: &mut RunSpec) -> Result<Vec<String>> {
+    use crate::engine::reductions::Reductions;
+    let candidates = [
+        Reductions {
+            por: true,
+            symmetry: true,
+        },
+        Reductions {
+            por: true,
+            symmetry: false,
+        },
+        Reductions {
+            por: false,
+            symmetry: true,
+        },
+    ];
+    let mut refused = Vec::new();
+    for r in candidates {
+        spec.reduce = r;
+        match entry.audit(spec, AUDIT_BEFORE_REDUCING)?.first() {
+            None => {
+                let mut notes = vec![format!(
+                    "auto: {} (the claims {} rely on pass the audit on the first {AUDIT_BEFORE_REDUCING} states; --reduce none explores the raw graph)",
+                    r.names().join(" and "),
+                    if r.por && r.symmetry { "they" } else { "it" },
+                )];
+                notes.extend(refused);
+                return Ok(notes);
+            }
+            Some(p) => refused.push(format!("auto: not {}: {p}", r.names().join("+"))),
+        }
+    }
+    spec.reduce = Reductions::default();
+    refused.push("auto: no reduction (every candidate breaks a claim the audit checks)".into());
+    Ok(refused)
+}
+
 /// Refuses reductions on a model whose audit fails (one line naming the first broken claim).
 fn audit_before_reducing(entry: &dyn ModelEntry, spec: &RunSpec) -> Result<()> {
     if !spec.reduce.por && !spec.reduce.symmetry {
@@ -135,9 +175,24 @@ pub(super) fn replay(a: ReplayArgs, reg: &Registry) -> Result<i32> {
 }
 
 /// Resolves a target into a model and a run spec (a model file's settings, overridden by flags).
+/// `--reduce auto`.
+fn wants_auto(t: &Target) -> bool {
+    !t.reduce.is_empty() && t.reduce.iter().all(|r| r.trim() == "auto")
+}
+
+/// Resolves a target for a command that takes the reductions it is told.
 pub(super) fn resolve(
     reg: &Registry,
     t: &Target,
+) -> Result<(&'static dyn ModelEntry, RunSpec, Option<ModelFile>)> {
+    resolve_with(reg, t, false)
+}
+
+/// Resolves a target; `auto`: the command accepts `--reduce auto` (check).
+fn resolve_with(
+    reg: &Registry,
+    t: &Target,
+    auto: bool,
 ) -> Result<(&'static dyn ModelEntry, RunSpec, Option<ModelFile>)> {
     // A bare name is a model name; a path looks like one (a `/` or a `.toml` ending).
     let is_file = t.target.ends_with(".toml") || t.target.contains('/');
@@ -170,14 +225,21 @@ pub(super) fn resolve(
     if !t.properties.is_empty() {
         spec.properties = t.properties.clone();
     }
-    if !t.reduce.is_empty() {
+    if wants_auto(t) {
+        // Only check chooses reductions itself; the others replay what they are told.
+        if !auto {
+            return Err(Error::input(
+                "--reduce auto is check's default; here name the reductions (por, symmetry, all, none)",
+            ));
+        }
+    } else if !t.reduce.is_empty() {
         spec.reduce = crate::engine::reductions::Reductions::parse(&t.reduce)?;
     }
     Ok((entry, spec, file))
 }
 
 pub(super) fn check(a: CheckArgs, reg: &Registry) -> Result<i32> {
-    let (entry, spec, file) = resolve(reg, &a.target)?;
+    let (entry, mut spec, file) = resolve_with(reg, &a.target, true)?;
     let mut opts = match &file {
         Some(mf) => mf.options()?,
         None => Options::default(),
@@ -208,7 +270,20 @@ pub(super) fn check(a: CheckArgs, reg: &Registry) -> Result<i32> {
             )));
         }
     }
-    audit_before_reducing(entry, &spec)?;
+    // Sound reductions are on by default (`--reduce auto`): every one whose audit passes. A
+    // model file states its own (none unless it says), since it pins the count of what it
+    // states.
+    let explicit = if wants_auto(&a.target) {
+        false
+    } else {
+        !a.target.reduce.is_empty() || file.is_some()
+    };
+    let auto_notes = if explicit {
+        audit_before_reducing(entry, &spec)?;
+        Vec::new()
+    } else {
+        auto_reductions(entry, &mut spec)?
+    };
     if let Some(limit) = file
         .as_ref()
         .map(|f| f.memory_limit())
@@ -219,7 +294,8 @@ pub(super) fn check(a: CheckArgs, reg: &Registry) -> Result<i32> {
         let now = crate::engine::stop::budget().unwrap_or(u64::MAX);
         crate::engine::stop::set_budget(limit.min(now));
     }
-    let report = entry.check(&spec, &opts)?;
+    let mut report = entry.check(&spec, &opts)?;
+    report.reductions.splice(0..0, auto_notes);
     if opts.progress.is_some() {
         eprint!("\r\x1b[K");
     }
