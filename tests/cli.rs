@@ -997,6 +997,8 @@ fn spin_finds_the_same_states_as_broadcheck() {
         "3",
         "-p",
         "senders=0,1",
+        "--reduce",
+        "none",
         "--strategy",
         "dfs",
         "--threads",

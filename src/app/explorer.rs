@@ -2,7 +2,8 @@
 //!
 //! stateright's Explorer has traps, handled here:
 //! - It serves `./ui/*` from the working directory when such files exist, in place of its own
-//!   UI. The server runs from a fresh, empty directory.
+//!   UI. The server runs from a new directory made atomically with a random name and mode
+//!   0700 (no other user can plant files in it), removed when the Explorer stops.
 //! - Its responses carry no `Content-Type`. The user-facing port is a small loopback proxy that
 //!   forwards each request to stateright's server (on a private loopback port) and adds the
 //!   right content type (HTML, JavaScript, CSS, JSON).
@@ -12,6 +13,13 @@
 //!   dropped; bounded checks belong to `broadcheck check`.
 //! - It panics when the port is taken. Binding happens here first, so a taken port is an
 //!   input error.
+//! - Its server takes a TCP address only, so the private port is a loopback port that other
+//!   local users could reach too; it serves the same read-only views as the proxy, so no more
+//!   is exposed than the front port already exposes. (Making it process-private would need a
+//!   change to stateright's server.)
+//! - The proxy serves at most 256 connections at once and closes one idle for 10 s, so idle
+//!   sockets cannot exhaust its threads; a second signal or the memory budget's hard limit
+//!   ends the process in a labelled line.
 
 use crate::engine::spec::Reported;
 use crate::engine::stateright_view::{stateright_properties, AsSpec};
