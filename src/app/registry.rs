@@ -30,6 +30,9 @@ pub trait ModelEntry: Sync {
     fn diagram(&self, spec: &RunSpec, handle: &str, svg: bool) -> Result<String>;
     /// Replays a trace handle and judges the properties at its last state.
     fn replay(&self, spec: &RunSpec, handle: &str) -> Result<Report>;
+    /// After a check died of a panicking model: the first step that panics (in BFS order),
+    /// as the replay handle of the trace to the state it leaves and the step in words.
+    fn locate_panic(&self, spec: &RunSpec) -> Result<Option<(String, String)>>;
     /// Computes the exact probability of each selected property ([`crate::engine::prob`]).
     fn prob(&self, spec: &RunSpec, opts: &ProbOptions) -> Result<ProbReport>;
     /// Builds the model and serves stateright's Explorer on it (blocks). `ready` is called with
@@ -185,6 +188,11 @@ impl<B: Builder> ModelEntry for B {
     fn replay(&self, spec: &RunSpec, handle: &str) -> Result<Report> {
         let (m, params) = self.build(spec)?;
         replay_report(&m, Builder::info(self), &params, handle)
+    }
+    fn locate_panic(&self, spec: &RunSpec) -> Result<Option<(String, String)>> {
+        let (m, _) = self.build(spec)?;
+        Ok(crate::engine::panics::first_panic(&m, 1_000_000)
+            .map(|p| (p.path.handle(), p.described)))
     }
     fn prob(&self, spec: &RunSpec, opts: &ProbOptions) -> Result<ProbReport> {
         if !self.has_probability() {
@@ -481,5 +489,72 @@ impl Registry {
                     names.join(", ")
                 ))
             })
+    }
+}
+
+#[cfg(test)]
+mod panic_tests {
+    use super::ModelEntry;
+    use crate::models::entry::{Entry, ModelInfo};
+    use crate::models::params::{Params, RunSpec};
+    use crate::runtime::protocol::{Env, MsgId, Out, Pid, Protocol};
+
+    /// Best-effort broadcast whose p2 panics on its first receipt.
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    struct Panicky;
+
+    impl Protocol for Panicky {
+        type State = ();
+        type Msg = MsgId;
+        fn init(&self, _env: &Env, _me: Pid) {}
+        fn on_broadcast(&self, env: &Env, _me: Pid, _st: &mut (), m: MsgId, out: &mut Out<MsgId>) {
+            for q in env.procs() {
+                out.send(q, m);
+            }
+        }
+        fn on_receive(
+            &self,
+            _env: &Env,
+            me: Pid,
+            _st: &mut (),
+            _from: Pid,
+            msg: &MsgId,
+            out: &mut Out<MsgId>,
+        ) {
+            assert!(me != 2, "p2 cannot take {msg}");
+            out.deliver(*msg);
+        }
+    }
+
+    static PANICKY: Entry<Panicky> = Entry {
+        info: ModelInfo {
+            name: "panicky",
+            title: "A broadcast whose p2 panics",
+            source: "a test",
+            fault_model: "none",
+            tolerance: "none",
+            tolerates: |_| true,
+            claims: &[&crate::props::RB2],
+            params: &[],
+            uses_detector: false,
+            default_n: 3,
+        },
+        build: |_: &Params| Ok(Panicky),
+    };
+
+    #[test]
+    fn a_panicking_handler_is_located_with_its_trace() {
+        let spec = RunSpec::of("panicky", 3, 0, &[]);
+        let opts = crate::engine::outcome::Options::default();
+        let died = std::panic::catch_unwind(|| PANICKY.check(&spec, &opts));
+        assert!(died.is_err(), "the check itself panics");
+        let (handle, step) = PANICKY
+            .locate_panic(&spec)
+            .expect("builds")
+            .expect("a panicking step");
+        assert!(step.contains("p2"), "{step}");
+        // The handle is the trace up to the state the panicking step leaves: it replays.
+        let r = PANICKY.replay(&spec, &handle).expect("replays");
+        assert!(r.unique_states >= 2, "{handle}");
     }
 }

@@ -12,6 +12,7 @@ mod expand;
 pub mod fingerprint;
 pub mod liveness;
 pub mod outcome;
+pub mod panics;
 pub mod prob;
 pub mod property;
 pub mod reductions;

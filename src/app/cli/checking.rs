@@ -71,6 +71,31 @@ pub(super) fn audit(a: AuditArgs, reg: &Registry) -> Result<i32> {
     }
 }
 
+/// The error for a check that died of a panicking model: its message, with the step that
+/// panicked and the replay handle of the trace before it (found by a guarded second search).
+fn located_panic(
+    entry: &dyn ModelEntry,
+    spec: &RunSpec,
+    payload: Box<dyn std::any::Any + Send>,
+) -> Error {
+    let msg = payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "a panic".into());
+    let what = msg
+        .strip_prefix("model error: ")
+        .map_or_else(|| format!("the model panicked: {msg}"), str::to_string);
+    match entry.locate_panic(spec) {
+        Ok(Some((handle, step))) => Error::input(format!(
+            "model error: {what}; at the step '{step}' after trace {handle} ('{} replay {} … {handle}' shows the trace)",
+            crate::app::report::program(),
+            entry.info().name
+        )),
+        _ => Error::input(format!("model error: {what}")),
+    }
+}
+
 /// `--reduce auto`: the largest set of reductions (all, else partial-order alone, else
 /// symmetry alone) whose claims pass the audit on this configuration; sets it in `spec` and
 /// says in the report's words what was chosen and why the rest was not.
@@ -294,7 +319,12 @@ pub(super) fn check(a: CheckArgs, reg: &Registry) -> Result<i32> {
         let now = crate::engine::stop::budget().unwrap_or(u64::MAX);
         crate::engine::stop::set_budget(limit.min(now));
     }
-    let mut report = entry.check(&spec, &opts)?;
+    let checked =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| entry.check(&spec, &opts)));
+    let mut report = match checked {
+        Ok(r) => r?,
+        Err(payload) => return Err(located_panic(entry, &spec, payload)),
+    };
     report.reductions.splice(0..0, auto_notes);
     if opts.progress.is_some() {
         eprint!("\r\x1b[K");
