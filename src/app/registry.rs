@@ -33,6 +33,9 @@ pub trait ModelEntry: Sync {
     /// After a check died of a panicking model: the first step that panics (in BFS order),
     /// as the replay handle of the trace to the state it leaves and the step in words.
     fn locate_panic(&self, spec: &RunSpec) -> Result<Option<(String, String)>>;
+    /// The reductions this model implements.
+    fn supported_reductions(&self, spec: &RunSpec)
+        -> Result<crate::engine::reductions::Reductions>;
     /// Computes the exact probability of each selected property ([`crate::engine::prob`]).
     fn prob(&self, spec: &RunSpec, opts: &ProbOptions) -> Result<ProbReport>;
     /// Builds the model and serves stateright's Explorer on it (blocks). `ready` is called with
@@ -188,6 +191,13 @@ impl<B: Builder> ModelEntry for B {
     fn replay(&self, spec: &RunSpec, handle: &str) -> Result<Report> {
         let (m, params) = self.build(spec)?;
         replay_report(&m, Builder::info(self), &params, handle)
+    }
+    fn supported_reductions(
+        &self,
+        spec: &RunSpec,
+    ) -> Result<crate::engine::reductions::Reductions> {
+        let (m, _) = self.build(spec)?;
+        Ok(crate::engine::spec::Spec::supported_reductions(&m))
     }
     fn locate_panic(&self, spec: &RunSpec) -> Result<Option<(String, String)>> {
         let (m, _) = self.build(spec)?;

@@ -245,9 +245,13 @@ impl<'a, M: Spec> Search<'a, M> {
     /// is then set).
     pub(super) fn timed_out(&mut self) -> bool {
         crate::engine::stop::note_states(self.visited.len());
-        if let Some(r) = crate::engine::stop::requested() {
-            self.bound = Some(Bound::from_request(r, self.visited.len()));
-            return true;
+        // The second search that rebuilds counterexamples (with parent links) finishes what
+        // the first found: only the hard limit stops it.
+        if self.parents.is_none() {
+            if let Some(r) = crate::engine::stop::requested() {
+                self.bound = Some(Bound::from_request(r, self.visited.len()));
+                return true;
+            }
         }
         match self.opts.timeout {
             Some(t) if self.start.elapsed() >= t => {

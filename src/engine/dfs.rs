@@ -144,7 +144,13 @@ impl<M: Spec> Search<'_, M> {
         // Records the first bound that cut the search; `halt` stops every worker.
         let set_bound = |b: Bound, halt: bool| {
             if let Ok(mut g) = bound.lock() {
-                g.get_or_insert(b);
+                // A stop from outside (memory, a signal) says more than a depth bound met
+                // before it.
+                let outside = matches!(b, Bound::Memory { .. } | Bound::Signal { .. });
+                let first = !matches!(*g, Some(Bound::Memory { .. } | Bound::Signal { .. }));
+                if g.is_none() || (outside && first) {
+                    *g = Some(b);
+                }
             }
             if halt {
                 stop.store(true, Relaxed);
@@ -274,6 +280,7 @@ impl<M: Spec> Search<'_, M> {
             quiescent.fetch_add(quiet, Relaxed);
             max_depth.fetch_max(deepest, Relaxed);
             held_peak.fetch_add(peak, Relaxed);
+            crate::engine::stop::flush_thread();
         };
         std::thread::scope(|sc| {
             let hs: Vec<_> = (0..threads).map(|_| sc.spawn(worker)).collect();

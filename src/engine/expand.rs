@@ -278,7 +278,16 @@ pub(super) fn par_chunks<T: Sync, R: Send>(
     }
     let chunk = items.len().div_ceil(threads);
     std::thread::scope(|sc| {
-        let handles: Vec<_> = items.chunks(chunk).map(|c| sc.spawn(|| f(c))).collect();
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|c| {
+                sc.spawn(|| {
+                    let r = f(c);
+                    crate::engine::stop::flush_thread();
+                    r
+                })
+            })
+            .collect();
         handles
             .into_iter()
             .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))

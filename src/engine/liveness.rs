@@ -101,13 +101,15 @@ pub fn explore<M: Spec>(
     }
     let mut complete = true;
     let mut cut = None;
+    let mut popped = 0usize;
     while let Some(i) = queue.pop_front() {
+        popped += 1;
         if let Some(t) = timeout.filter(|&t| start.elapsed() >= t) {
             complete = false;
             cut = Some(Bound::Time(t));
             break;
         }
-        if states.len() % 1024 == 0 {
+        if popped.is_multiple_of(1024) {
             crate::engine::stop::note_states(states.len());
             if let Some(r) = crate::engine::stop::requested() {
                 complete = false;

@@ -51,6 +51,15 @@ thread_local! {
     static DELTA: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
 }
 
+/// Adds this thread's uncounted bytes to the shared count. Workers call it before they end
+/// (a thread's count is lost with it otherwise; it cannot have a destructor in an allocator).
+pub fn flush_thread() {
+    let left = DELTA.try_with(|d| d.replace(0)).unwrap_or(0);
+    if left != 0 {
+        HELD.fetch_add(left, Relaxed);
+    }
+}
+
 impl Budgeted {
     #[inline]
     fn count(bytes: i64) {
@@ -81,12 +90,12 @@ unsafe impl GlobalAlloc for Budgeted {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         Self::count(layout.size() as i64);
-        mimalloc::MiMalloc.alloc(layout)
+        granted(mimalloc::MiMalloc.alloc(layout))
     }
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         Self::count(layout.size() as i64);
-        mimalloc::MiMalloc.alloc_zeroed(layout)
+        granted(mimalloc::MiMalloc.alloc_zeroed(layout))
     }
     #[inline]
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
@@ -96,8 +105,19 @@ unsafe impl GlobalAlloc for Budgeted {
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         Self::count(new_size as i64 - layout.size() as i64);
-        mimalloc::MiMalloc.realloc(ptr, layout, new_size)
+        granted(mimalloc::MiMalloc.realloc(ptr, layout, new_size))
     }
+}
+
+/// An allocation the system refused (the address space or the cgroup is exhausted before the
+/// count reached the hard limit: stacks and the allocator's own reserve are not counted):
+/// the labelled line and exit 1 instead of an abort.
+#[inline]
+fn granted(p: *mut u8) -> *mut u8 {
+    if p.is_null() && !DYING.swap(true, Relaxed) {
+        hard_stop(held());
+    }
+    p
 }
 
 /// A fixed buffer to format into without allocating.

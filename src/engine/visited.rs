@@ -176,6 +176,7 @@ impl FpSet {
                                 mine.push(i);
                             }
                         }
+                        crate::engine::stop::flush_thread();
                         mine
                     })
                 })

@@ -106,14 +106,22 @@ impl RunSpec {
         }
     }
 
-    /// Adds `KEY=VALUE` strings from the command line (later ones win).
+    /// Adds `KEY=VALUE` strings from the command line (a key given twice is an error).
     pub fn add_params(&mut self, kvs: &[String]) -> Result<()> {
         let mut seen = std::collections::BTreeSet::new();
         for kv in kvs {
             let (k, v) = kv
                 .split_once('=')
                 .ok_or_else(|| Error::input(format!("--param expects KEY=VALUE, got '{kv}'")))?;
-            if kv.chars().any(char::is_whitespace) {
+            // White space is refused around the key and the value (a typo, or a non-breaking
+            // space pasted in); inside a list value, after a comma, it is the list's business.
+            let spaced = k.chars().any(char::is_whitespace)
+                || v.starts_with(char::is_whitespace)
+                || v.ends_with(char::is_whitespace)
+                || v.chars().any(|c| c.is_whitespace() && c != ' ')
+                || v.split(',').skip(1).any(|x| x.trim_start().contains(' '))
+                || v.split(',').next().is_some_and(|x| x.contains(' '));
+            if spaced {
                 return Err(Error::input(format!(
                     "--param '{}' contains white space: write KEY=VALUE with none",
                     kv.escape_debug()

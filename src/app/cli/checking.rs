@@ -88,9 +88,13 @@ fn located_panic(
         .map_or_else(|| format!("the model panicked: {msg}"), str::to_string);
     match entry.locate_panic(spec) {
         Ok(Some((handle, step))) => Error::input(format!(
-            "model error: {what}; at the step '{step}' after trace {handle} ('{} replay {} … {handle}' shows the trace)",
+            "model error: {what}; at the step '{step}' after trace {handle} ('{} replay {} [the same --n, --f, -p]{} {handle}' shows the trace)",
             crate::app::report::program(),
-            entry.info().name
+            entry.info().name,
+            match spec.reduce.names().join(",") {
+                r if r.is_empty() => String::new(),
+                r => format!(" --reduce {r}"),
+            }
         )),
         _ => Error::input(format!("model error: {what}")),
     }
@@ -115,8 +119,18 @@ fn auto_reductions(entry: &dyn ModelEntry, spec: &mut RunSpec) -> Result<Vec<Str
             symmetry: true,
         },
     ];
+    let can = entry.supported_reductions(spec)?;
+    if !can.por && !can.symmetry {
+        spec.reduce = Reductions::default();
+        return Ok(vec![
+            "auto: none (this model implements no reduction)".into()
+        ]);
+    }
     let mut refused = Vec::new();
-    for r in candidates {
+    for r in candidates
+        .into_iter()
+        .filter(|r| (!r.por || can.por) && (!r.symmetry || can.symmetry))
+    {
         spec.reduce = r;
         match entry.audit(spec, AUDIT_BEFORE_REDUCING)?.first() {
             None => {
@@ -303,11 +317,17 @@ pub(super) fn check(a: CheckArgs, reg: &Registry) -> Result<i32> {
     } else {
         !a.target.reduce.is_empty() || file.is_some()
     };
-    let auto_notes = if explicit {
-        audit_before_reducing(entry, &spec)?;
-        Vec::new()
-    } else {
-        auto_reductions(entry, &mut spec)?
+    // The audit steps the model too: a panicking model is located there as in the check.
+    let prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        if explicit {
+            audit_before_reducing(entry, &spec).map(|()| Vec::new())
+        } else {
+            auto_reductions(entry, &mut spec)
+        }
+    }));
+    let auto_notes = match prepared {
+        Ok(notes) => notes?,
+        Err(payload) => return Err(located_panic(entry, &spec, payload)),
     };
     if let Some(limit) = file
         .as_ref()
@@ -339,7 +359,7 @@ pub(super) fn check(a: CheckArgs, reg: &Registry) -> Result<i32> {
         Format::Text => report.to_text(),
         Format::Json => json(&report)?,
     })?;
-    if let Some(crate::engine::outcome::Bound::Signal { signal, .. }) = report.bound {
+    if let Some(crate::engine::stop::Request::Signal(signal)) = crate::engine::stop::requested() {
         return Ok(signal.exit_code());
     }
     Ok(if report.all_hold() { 0 } else { 1 })
@@ -383,10 +403,10 @@ pub(super) fn verify_cmd(
         .iter()
         .map(|r| r.rows.iter().filter(|x| !x.ok).count())
         .sum();
-    let signal = results.iter().find_map(|r| match r.report.bound {
-        Some(crate::engine::outcome::Bound::Signal { signal, .. }) => Some(signal),
+    let signal = match crate::engine::stop::requested() {
+        Some(crate::engine::stop::Request::Signal(signal)) => Some(signal),
         _ => None,
-    });
+    };
     match format {
         Format::Json => out(&json(&results)?)?,
         Format::Text => {
