@@ -558,6 +558,14 @@ mod panic_tests {
         let opts = crate::engine::outcome::Options::default();
         let died = std::panic::catch_unwind(|| PANICKY.check(&spec, &opts));
         assert!(died.is_err(), "the check itself panics");
+        // On several DFS workers too: the panicking worker stops the others.
+        let par = crate::engine::outcome::Options {
+            strategy: crate::engine::outcome::Strategy::Dfs,
+            threads: 2,
+            ..crate::engine::outcome::Options::default()
+        };
+        let died = std::panic::catch_unwind(|| PANICKY.check(&spec, &par));
+        assert!(died.is_err(), "the parallel check panics");
         let (handle, step) = PANICKY
             .locate_panic(&spec)
             .expect("builds")

@@ -283,7 +283,15 @@ impl<M: Spec> Search<'_, M> {
             crate::engine::stop::flush_thread();
         };
         std::thread::scope(|sc| {
-            let hs: Vec<_> = (0..threads).map(|_| sc.spawn(worker)).collect();
+            // A worker whose model panics stops the others, so the panic reaches the caller
+            // (which locates the panicking step) at once.
+            let guarded = || {
+                if let Err(e) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(&worker)) {
+                    stop.store(true, Relaxed);
+                    std::panic::resume_unwind(e);
+                }
+            };
+            let hs: Vec<_> = (0..threads).map(|_| sc.spawn(guarded)).collect();
             for h in hs {
                 if let Err(e) = h.join() {
                     std::panic::resume_unwind(e);
