@@ -75,6 +75,20 @@ pub struct SearchCfg {
     pub reduce: Vec<String>,
     /// The memory budget for this file's run (`"500M"`, `"4G"`), if lower than the process's.
     pub memory_limit: Option<String>,
+    /// Bits per fingerprint in the visited set (16–64; 64 by default).
+    pub fingerprint_bits: Option<u32>,
+}
+
+/// A fingerprint width given as `what`, checked against what the visited set supports.
+pub fn fingerprint_bits(what: &str, b: u32) -> Result<u32> {
+    use crate::engine::visited::{MAX_BITS, MIN_BITS};
+    if (MIN_BITS..=MAX_BITS).contains(&b) {
+        Ok(b)
+    } else {
+        Err(Error::input(format!(
+            "{what} must be between {MIN_BITS} and {MAX_BITS} (got {b})"
+        )))
+    }
 }
 
 /// Expected outcome.
@@ -223,6 +237,10 @@ impl ModelFile {
             max_states: self.search.max_states,
             timeout: self.timeout()?,
             progress: None,
+            fingerprint_bits: match self.search.fingerprint_bits {
+                None => crate::engine::visited::MAX_BITS,
+                Some(b) => fingerprint_bits("search.fingerprint_bits", b)?,
+            },
         })
     }
 }

@@ -50,7 +50,7 @@ pub trait ModelEntry: Sync {
     fn audit(&self, spec: &RunSpec, max_states: usize) -> Result<Vec<String>>;
     /// Like [`ModelEntry::check`], also returning the checker's memory (visited set plus
     /// waiting states, in bytes).
-    fn check_measured(&self, spec: &RunSpec, opts: &Options) -> Result<(Report, usize)>;
+    fn check_measured(&self, spec: &RunSpec, opts: &Options) -> Result<(Report, CheckerBytes)>;
 }
 
 /// Renders the chart of a trace handle.
@@ -121,6 +121,7 @@ pub fn replay_report<M: Reported>(
         quiescent_states: usize::from(m.quiescent(last)),
         visited_bytes: 0,
         pending_bytes: 0,
+        fingerprint_bits: 0,
         findings,
     };
     let opts = Options::default();
@@ -184,7 +185,7 @@ impl<B: Builder> ModelEntry for B {
         let (m, _) = self.build(spec)?;
         Ok(Builder::audit(self, &m, max_states))
     }
-    fn check_measured(&self, spec: &RunSpec, opts: &Options) -> Result<(Report, usize)> {
+    fn check_measured(&self, spec: &RunSpec, opts: &Options) -> Result<(Report, CheckerBytes)> {
         let (m, params) = self.build(spec)?;
         Ok(check_and_report(&m, Builder::info(self), &params, opts))
     }
@@ -237,13 +238,25 @@ pub fn check_and_report<M: Reported>(
     info: &ModelInfo,
     params: &Params,
     opts: &Options,
-) -> (Report, usize) {
+) -> (Report, CheckerBytes) {
     let outcome = checker::check(m, opts);
     let mut report = report_of(m, info, params, opts, &outcome);
     if m.props().iter().any(|d| m.temporal(d.meta).is_some()) {
         judge_fair_cycles(m, opts, &mut report);
     }
-    (report, outcome.visited_bytes + outcome.pending_bytes)
+    let bytes = CheckerBytes {
+        visited: outcome.visited_bytes,
+        pending: outcome.pending_bytes,
+    };
+    (report, bytes)
+}
+
+/// What a search held, in bytes: the visited set, and the peak of the states waiting on the
+/// BFS frontier or the DFS stack.
+#[derive(Copy, Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct CheckerBytes {
+    pub visited: usize,
+    pub pending: usize,
 }
 
 /// Judges the [`Spec::temporal`] properties of a cyclic model in `report` by the fair-cycle

@@ -72,6 +72,11 @@ pub struct Report {
     pub reductions: Vec<String>,
     /// Reductions this model implements that this run did not ask for.
     pub reductions_not_on: Vec<String>,
+    /// Bits per fingerprint in the visited set (0 when there was none, as in a replay).
+    pub fingerprint_bits: u32,
+    /// The chance that a fingerprint collision hid a state (see
+    /// [`crate::engine::visited::collision_probability`]).
+    pub collision_probability: f64,
     pub properties: Vec<PropReport>,
 }
 
@@ -124,6 +129,15 @@ impl Report {
                     symmetry: can.symmetry && !on.symmetry,
                 };
                 off.names().iter().map(|s| s.to_string()).collect()
+            },
+            fingerprint_bits: out.fingerprint_bits,
+            collision_probability: if out.fingerprint_bits == 0 {
+                0.0
+            } else {
+                crate::engine::visited::collision_probability(
+                    out.unique_states,
+                    out.fingerprint_bits,
+                )
             },
             properties,
         }
@@ -199,6 +213,13 @@ impl Report {
         );
         for r in &self.reductions {
             let _ = writeln!(s, "reduce   {r}");
+        }
+        if self.fingerprint_bits > 0 {
+            let _ = writeln!(
+                s,
+                "visited  {}-bit fingerprints; chance that a collision hid a state ≤ {:.1e}",
+                self.fingerprint_bits, self.collision_probability
+            );
         }
         if matches!(
             self.bound,

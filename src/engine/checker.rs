@@ -173,7 +173,7 @@ impl<'a, M: Spec> Search<'a, M> {
             m,
             opts,
             fpr: Fingerprinter::default(),
-            visited: FpSet::default(),
+            visited: FpSet::with_bits(opts.fingerprint_bits),
             parents,
             found: vec![None; slots.len()],
             decided: vec![false; slots.len()],
@@ -536,6 +536,7 @@ impl<'a, M: Spec> Search<'a, M> {
             quiescent_states: self.quiescent,
             visited_bytes: self.visited.bytes(),
             pending_bytes: self.pending_bytes,
+            fingerprint_bits: self.visited.bits(),
             findings,
         }
     }

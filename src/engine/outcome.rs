@@ -44,6 +44,8 @@ pub struct Options {
     pub timeout: Option<Duration>,
     /// Called about once a second with the search's progress (the CLI prints it on a terminal).
     pub progress: Option<fn(&Progress)>,
+    /// Bits of each fingerprint the visited set keeps (see [`crate::engine::visited`]).
+    pub fingerprint_bits: u32,
 }
 
 /// Progress of a running search.
@@ -64,6 +66,7 @@ impl Default for Options {
             max_states: None,
             timeout: None,
             progress: None,
+            fingerprint_bits: crate::engine::visited::MAX_BITS,
         }
     }
 }
@@ -199,6 +202,8 @@ pub struct Outcome<M: Model> {
     pub visited_bytes: usize,
     /// Peak bytes of states waiting in the BFS frontier or on the DFS stack.
     pub pending_bytes: usize,
+    /// Bits per fingerprint in the visited set (0: no visited set, as in a replay).
+    pub fingerprint_bits: u32,
     pub findings: Vec<Finding<M>>,
 }
 

@@ -4,8 +4,9 @@
 //! taking the table with it.
 //!
 //! Per workload and configuration the table gives unique states, seconds, states per second,
-//! peak memory, the checker's bytes per visited state (visited set plus the states waiting on
-//! the frontier or stack, divided by the unique states), and whether the run was exhaustive.
+//! peak memory, the visited set's bytes per unique state (`VISITED B`), the checker's bytes per
+//! unique state (visited set plus the peak of the states waiting on the frontier or stack:
+//! `B/STATE`), and whether the run was exhaustive.
 //! The reference workload is also run on the plain stateright `ActorModel` baseline
 //! ([`baseline`]), in the same run, for the speed-up.
 
@@ -244,8 +245,8 @@ pub struct Measure {
     pub exhaustive: bool,
     /// Peak resident memory of the process (`VmHWM`), in KiB.
     pub peak_kib: u64,
-    /// Visited set plus waiting states, in bytes (broadcheck engines only).
-    pub checker_bytes: Option<usize>,
+    /// Visited set and waiting states, in bytes (broadcheck engines only).
+    pub checker_bytes: Option<crate::app::registry::CheckerBytes>,
     /// Why there is no figure (the run was killed, or failed).
     pub error: Option<String>,
 }
@@ -428,8 +429,16 @@ pub fn table(ms: &[Measure], threads: usize, cores: usize) -> String {
     );
     let _ = writeln!(
         s,
-        "{:<17} {:<15} {:<14} {:>13} {:>9} {:>11} {:>9} {:>8}  SCOPE",
-        "WORKLOAD", "ENGINE", "REDUCE", "UNIQUE", "SECONDS", "STATES/S", "PEAK MB", "B/STATE",
+        "{:<17} {:<15} {:<14} {:>13} {:>9} {:>11} {:>9} {:>9} {:>8}  SCOPE",
+        "WORKLOAD",
+        "ENGINE",
+        "REDUCE",
+        "UNIQUE",
+        "SECONDS",
+        "STATES/S",
+        "PEAK MB",
+        "VISITED B",
+        "B/STATE",
     );
     for m in ms {
         let reduce = if m.reduce.is_empty() {
@@ -447,12 +456,14 @@ pub fn table(ms: &[Measure], threads: usize, cores: usize) -> String {
             );
             continue;
         }
-        let bps = m.checker_bytes.map_or("-".to_string(), |b| {
-            format!("{:.1}", b as f64 / m.unique_states.max(1) as f64)
-        });
+        let per = |b: usize| format!("{:.1}", b as f64 / m.unique_states.max(1) as f64);
+        let visited = m.checker_bytes.map_or("-".to_string(), |b| per(b.visited));
+        let bps = m
+            .checker_bytes
+            .map_or("-".to_string(), |b| per(b.visited + b.pending));
         let _ = writeln!(
             s,
-            "{:<17} {:<15} {:<14} {:>13} {:>9.2} {:>11.0} {:>9.1} {:>8}  {}",
+            "{:<17} {:<15} {:<14} {:>13} {:>9.2} {:>11.0} {:>9.1} {:>9} {:>8}  {}",
             m.workload,
             m.engine.name(),
             reduce,
@@ -460,6 +471,7 @@ pub fn table(ms: &[Measure], threads: usize, cores: usize) -> String {
             m.seconds,
             m.states_per_sec(),
             m.peak_kib as f64 / 1024.0,
+            visited,
             bps,
             if m.exhaustive {
                 "exhaustive"

@@ -189,6 +189,11 @@ pub(super) struct CheckArgs {
     /// Stop after this many seconds (the run is then bounded).
     #[arg(long)]
     pub(super) timeout: Option<f64>,
+    /// Bits of each state fingerprint the visited set keeps (16-64, default 64). Fewer bits
+    /// use less memory per state and raise the chance, printed in the report, that a
+    /// fingerprint collision hid a state.
+    #[arg(long, value_name = "BITS")]
+    pub(super) fingerprint_bits: Option<u32>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(super) format: Format,
     /// Write the first counterexample as a message sequence chart (mermaid or svg) to FILE.

@@ -302,6 +302,9 @@ pub(super) fn check(a: CheckArgs, reg: &Registry) -> Result<i32> {
     if let Some(t) = a.timeout {
         opts.timeout = Some(crate::app::modelfile::seconds("--timeout", t)?);
     }
+    if let Some(b) = a.fingerprint_bits {
+        opts.fingerprint_bits = crate::app::modelfile::fingerprint_bits("--fingerprint-bits", b)?;
+    }
     if let [kind, _] = a.diagram.as_slice() {
         if kind != "svg" && kind != "mermaid" {
             return Err(Error::input(format!(
