@@ -241,6 +241,7 @@ impl ModelFile {
                 None => crate::engine::visited::MAX_BITS,
                 Some(b) => fingerprint_bits("search.fingerprint_bits", b)?,
             },
+            disk: None,
         })
     }
 }

@@ -122,6 +122,7 @@ pub fn replay_report<M: Reported>(
         visited_bytes: 0,
         pending_bytes: 0,
         fingerprint_bits: 0,
+        disk_bytes: 0,
         findings,
     };
     let opts = Options::default();
@@ -187,6 +188,9 @@ impl<B: Builder> ModelEntry for B {
     }
     fn check_measured(&self, spec: &RunSpec, opts: &Options) -> Result<(Report, CheckerBytes)> {
         let (m, params) = self.build(spec)?;
+        if opts.disk.is_some() {
+            stores_states(&m, Builder::info(self).name, "--disk")?;
+        }
         Ok(check_and_report(&m, Builder::info(self), &params, opts))
     }
     fn replay(&self, spec: &RunSpec, handle: &str) -> Result<Report> {
@@ -233,6 +237,21 @@ impl<B: Builder> ModelEntry for B {
 
 /// Checks a built model and wraps the outcome in a report; also the search's memory (visited
 /// set plus waiting states, in bytes).
+/// Whether a search of `m` can keep its states on disk (`flag` needs it); one line if not.
+pub fn stores_states<M: Reported>(m: &M, model: &str, flag: &str) -> Result<()> {
+    if m.store().is_none() {
+        return Err(Error::input(format!(
+            "{flag}: model {model} cannot write its states to disk (its Spec has no store())"
+        )));
+    }
+    if m.props().iter().any(|d| m.temporal(d.meta).is_some()) {
+        return Err(Error::input(format!(
+            "{flag}: model {model} judges liveness by the fair-cycle method, on its whole graph in memory; run it without {flag}"
+        )));
+    }
+    Ok(())
+}
+
 pub fn check_and_report<M: Reported>(
     m: &M,
     info: &ModelInfo,

@@ -77,6 +77,8 @@ pub struct Report {
     /// The chance that a fingerprint collision hid a state (see
     /// [`crate::engine::visited::collision_probability`]).
     pub collision_probability: f64,
+    /// Peak bytes of the search's files (`--disk`; 0 when it kept everything in memory).
+    pub disk_bytes: u64,
     pub properties: Vec<PropReport>,
 }
 
@@ -139,6 +141,7 @@ impl Report {
                     out.fingerprint_bits,
                 )
             },
+            disk_bytes: out.disk_bytes,
             properties,
         }
     }
@@ -219,6 +222,13 @@ impl Report {
                 s,
                 "visited  {}-bit fingerprints; chance that a collision hid a state ≤ {:.1e}",
                 self.fingerprint_bits, self.collision_probability
+            );
+        }
+        if self.disk_bytes > 0 {
+            let _ = writeln!(
+                s,
+                "disk     frontier, parent links and spilled fingerprints peaked at {} of files",
+                crate::engine::stop::Size(self.disk_bytes)
             );
         }
         if matches!(

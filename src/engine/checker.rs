@@ -163,9 +163,23 @@ pub(super) struct Search<'a, M: Spec> {
     pub(super) last_progress: Instant,
     /// Peak bytes of states held by the frontier or stack.
     pub(super) pending_bytes: usize,
+    /// The disk run of a search beyond RAM (`--disk`).
+    pub(super) disk: Option<crate::engine::disk::DiskRun>,
 }
 
 pub(super) const BATCH: usize = 1 << 14;
+
+/// Where a BFS level's new states go: the next level in memory, or on disk
+/// ([`crate::engine::disk`]), each with its parent's fingerprint.
+pub(super) trait Sink<S> {
+    fn push(&mut self, s: S, fp: u64, parent: u64);
+}
+
+impl<S> Sink<S> for Vec<(S, u64)> {
+    fn push(&mut self, s: S, fp: u64, _parent: u64) {
+        Vec::push(self, (s, fp));
+    }
+}
 
 impl<'a, M: Spec> Search<'a, M> {
     fn new(m: &'a M, opts: &'a Options, slots: Vec<Slot>, parents: Option<Parents>) -> Self {
@@ -187,7 +201,13 @@ impl<'a, M: Spec> Search<'a, M> {
             start: Instant::now(),
             last_progress: Instant::now(),
             pending_bytes: 0,
+            disk: None,
         }
+    }
+
+    /// Unique states found so far.
+    pub(super) fn unique(&self) -> usize {
+        self.disk.as_ref().map_or(self.visited.len(), |d| d.unique)
     }
 
     pub(super) fn inits(&mut self) -> Vec<(M::State, u64)> {
@@ -211,7 +231,7 @@ impl<'a, M: Spec> Search<'a, M> {
                 self.last_progress = Instant::now();
                 f(&Progress {
                     states: self.generated,
-                    unique_states: self.visited.len(),
+                    unique_states: self.unique(),
                     depth,
                     elapsed: self.start.elapsed(),
                 });
@@ -233,7 +253,7 @@ impl<'a, M: Spec> Search<'a, M> {
             Some(limit) if crate::engine::stop::held() + growth > limit => {
                 self.bound = Some(Bound::Memory {
                     limit,
-                    states: self.visited.len(),
+                    states: self.unique(),
                 });
                 false
             }
@@ -244,12 +264,12 @@ impl<'a, M: Spec> Search<'a, M> {
     /// Whether the search must stop now: its timeout, the memory budget, a signal (the bound
     /// is then set).
     pub(super) fn timed_out(&mut self) -> bool {
-        crate::engine::stop::note_states(self.visited.len());
+        crate::engine::stop::note_states(self.unique());
         // The second search that rebuilds counterexamples (with parent links) finishes what
         // the first found: only the hard limit stops it.
         if self.parents.is_none() {
             if let Some(r) = crate::engine::stop::requested() {
-                self.bound = Some(Bound::from_request(r, self.visited.len()));
+                self.bound = Some(Bound::from_request(r, self.unique()));
                 return true;
             }
         }
@@ -310,12 +330,14 @@ impl<'a, M: Spec> Search<'a, M> {
     }
 
     fn bfs(&mut self) {
+        if self.opts.disk.is_some() {
+            return crate::engine::disk::bfs(self);
+        }
         let mut level = self.inits();
         let mut depth = 0;
         let state_bytes = std::mem::size_of::<(M::State, u64)>();
         while !level.is_empty() {
             self.max_depth = depth;
-            let expand = self.opts.max_depth.is_none_or(|d| depth < d);
             let mut next = Vec::new();
             let mut scratch = Scratch::default();
             for batch in level.chunks(BATCH) {
@@ -323,86 +345,94 @@ impl<'a, M: Spec> Search<'a, M> {
                 if self.timed_out() || !self.room_for(&mut next, state_bytes) {
                     return;
                 }
-                if self.opts.threads <= 1 {
-                    // One worker: successors go into the visited set as they are generated
-                    // (most are duplicates of states of the same level, dropped on the spot).
-                    for (s, f) in batch {
-                        let mut new = Vec::new();
-                        let admit = Insert {
-                            visited: &mut self.visited,
-                            max: self.opts.max_states,
-                        };
-                        let (m, slots, decided, fpr) =
-                            (self.m, &self.slots, &self.decided, &self.fpr);
-                        let cx = Cx { m, slots, fpr };
-                        let r = expand_one(cx, decided, s, expand, admit, &mut new, &mut scratch);
-                        let trail = |p: Option<&Parents>| level_trail(p, *f, depth);
-                        let push = |s, f| next.push((s, f));
-                        if !self.absorb(*f, depth, trail, r, Succs::inserted(new), push) {
-                            return;
-                        }
-                    }
-                    self.pending_bytes = self
-                        .pending_bytes
-                        .max((level.capacity() + next.capacity()) * state_bytes);
-                    continue;
-                }
-                let (m, slots, fpr, decided, visited) =
-                    (self.m, &self.slots, &self.fpr, &self.decided, &self.visited);
-                // Each worker expands a run of the batch into one vector of successors: no
-                // allocation per state, and none freed on another thread.
-                // A worker also drops the successors it already kept in this batch (BFS
-                // duplicates are mostly of states of the same level): only the first of each
-                // is built, which is the one in-order insertion keeps.
-                let chunks = par_chunks(batch, self.opts.threads, |states| {
-                    let mut out = Vec::new();
-                    let mut scratch = Scratch::default();
-                    let mut kept = FpSet::default();
-                    let rs: Vec<_> = states
-                        .iter()
-                        .map(|(s, _)| {
-                            let admit = Unvisited {
-                                visited,
-                                kept: &mut kept,
-                            };
-                            let cx = Cx { m, slots, fpr };
-                            expand_one(cx, decided, s, expand, admit, &mut out, &mut scratch)
-                        })
-                        .collect();
-                    (rs, out)
-                });
-                let room = self.opts.max_states.is_none_or(|max| {
-                    self.visited.len() + chunks.iter().map(|(_, o)| o.len()).sum::<usize>() < max
-                });
-                if room {
-                    if !self.absorb_batch(batch, depth, chunks, &mut next) {
-                        return;
-                    }
-                    self.pending_bytes = self
-                        .pending_bytes
-                        .max((level.capacity() + next.capacity()) * state_bytes);
-                    continue;
-                }
-                let mut states = batch.iter();
-                for (rs, out) in chunks {
-                    let mut out = out.into_iter();
-                    for r in rs {
-                        let f = states.next().map_or(0, |(_, f)| *f);
-                        let succs: Vec<_> = out.by_ref().take(r.succs).collect();
-                        let trail = |p: Option<&Parents>| level_trail(p, f, depth);
-                        let push = |s, f| next.push((s, f));
-                        if !self.absorb(f, depth, trail, r, Succs::unchecked(succs), push) {
-                            return;
-                        }
-                    }
-                }
+                let go = self.bfs_batch(batch, depth, &mut scratch, &mut next);
                 self.pending_bytes = self
                     .pending_bytes
                     .max((level.capacity() + next.capacity()) * state_bytes);
+                if !go {
+                    return;
+                }
             }
             level = next;
             depth += 1;
         }
+    }
+
+    /// Expands one batch of a BFS level at `depth`: its property events recorded, its new
+    /// successors pushed to `next` (with their parent) in the order in-order insertion gives.
+    /// False to stop the search.
+    pub(super) fn bfs_batch(
+        &mut self,
+        batch: &[(M::State, u64)],
+        depth: usize,
+        scratch: &mut Scratch<M>,
+        next: &mut impl Sink<M::State>,
+    ) -> bool {
+        let expand = self.opts.max_depth.is_none_or(|d| depth < d);
+        if self.opts.threads <= 1 {
+            // One worker: successors go into the visited set as they are generated
+            // (most are duplicates of states of the same level, dropped on the spot).
+            for (s, f) in batch {
+                let mut new = Vec::new();
+                let admit = Insert {
+                    visited: &mut self.visited,
+                    max: self.opts.max_states,
+                };
+                let (m, slots, decided, fpr) = (self.m, &self.slots, &self.decided, &self.fpr);
+                let cx = Cx { m, slots, fpr };
+                let r = expand_one(cx, decided, s, expand, admit, &mut new, scratch);
+                let trail = |p: Option<&Parents>| level_trail(p, *f, depth);
+                let push = |s, c| next.push(s, c, *f);
+                if !self.absorb(*f, depth, trail, r, Succs::inserted(new), push) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        let (m, slots, fpr, decided, visited) =
+            (self.m, &self.slots, &self.fpr, &self.decided, &self.visited);
+        // Each worker expands a run of the batch into one vector of successors: no
+        // allocation per state, and none freed on another thread.
+        // A worker also drops the successors it already kept in this batch (BFS
+        // duplicates are mostly of states of the same level): only the first of each
+        // is built, which is the one in-order insertion keeps.
+        let chunks = par_chunks(batch, self.opts.threads, |states| {
+            let mut out = Vec::new();
+            let mut scratch = Scratch::default();
+            let mut kept = FpSet::default();
+            let rs: Vec<_> = states
+                .iter()
+                .map(|(s, _)| {
+                    let admit = Unvisited {
+                        visited,
+                        kept: &mut kept,
+                    };
+                    let cx = Cx { m, slots, fpr };
+                    expand_one(cx, decided, s, expand, admit, &mut out, &mut scratch)
+                })
+                .collect();
+            (rs, out)
+        });
+        let room = self.opts.max_states.is_none_or(|max| {
+            self.visited.len() + chunks.iter().map(|(_, o)| o.len()).sum::<usize>() < max
+        });
+        if room {
+            return self.absorb_batch(batch, depth, chunks, next);
+        }
+        let mut states = batch.iter();
+        for (rs, out) in chunks {
+            let mut out = out.into_iter();
+            for r in rs {
+                let f = states.next().map_or(0, |(_, f)| *f);
+                let succs: Vec<_> = out.by_ref().take(r.succs).collect();
+                let trail = |p: Option<&Parents>| level_trail(p, f, depth);
+                let push = |s, c| next.push(s, c, f);
+                if !self.absorb(f, depth, trail, r, Succs::unchecked(succs), push) {
+                    return false;
+                }
+            }
+        }
+        true
     }
 
     /// [`Search::absorb`] for a whole BFS batch, with the visited-set insertions spread over
@@ -415,7 +445,7 @@ impl<'a, M: Spec> Search<'a, M> {
         batch: &[(M::State, u64)],
         depth: usize,
         chunks: Vec<Chunk<M::State>>,
-        next: &mut Vec<(M::State, u64)>,
+        next: &mut impl Sink<M::State>,
     ) -> bool {
         let results: Vec<&Expanded> = chunks.iter().flat_map(|(rs, _)| rs).collect();
         let mut cut = results.len();
@@ -458,8 +488,15 @@ impl<'a, M: Spec> Search<'a, M> {
                 }
             }
         }
-        let succs = chunks.into_iter().flat_map(|(_, out)| out).take(kept);
-        next.extend(succs.zip(new).filter_map(|(x, is_new)| is_new.then_some(x)));
+        let counts: Vec<usize> = results.iter().take(cut).map(|r| r.succs).collect();
+        let mut succs = chunks.into_iter().flat_map(|(_, out)| out).zip(new);
+        for (n, (_, pf)) in counts.into_iter().zip(batch) {
+            for ((s, f), is_new) in succs.by_ref().take(n) {
+                if is_new {
+                    next.push(s, f, *pf);
+                }
+            }
+        }
         cut == batch.len()
     }
 
@@ -476,6 +513,8 @@ impl<'a, M: Spec> Search<'a, M> {
                 Trail::Chain(_) => None,
             })
             .max();
+        // A disk run rebuilds its paths from its parent files instead.
+        let rebuild_depth = rebuild_depth.filter(|_| self.disk.is_none());
         let rebuilt: Option<Parents> = rebuild_depth.map(|d| {
             let opts = Options {
                 max_depth: Some(d),
@@ -506,10 +545,15 @@ impl<'a, M: Spec> Search<'a, M> {
                     };
                     let chain = match trail {
                         Trail::Chain(c) => Some(c.clone()),
-                        Trail::At { fp, .. } => rebuilt
-                            .as_ref()
-                            .filter(|p| p.contains_key(fp))
-                            .map(|p| chain(p, *fp)),
+                        Trail::At { fp, depth } => match &self.disk {
+                            Some(d) => crate::engine::disk::chain(&d.files(), *fp, *depth)
+                                .ok()
+                                .flatten(),
+                            None => rebuilt
+                                .as_ref()
+                                .filter(|p| p.contains_key(fp))
+                                .map(|p| chain(p, *fp)),
+                        },
                     };
                     let path = chain.and_then(|c| replay(self.m, &self.fpr, &c));
                     (st, why.clone(), path)
@@ -526,8 +570,8 @@ impl<'a, M: Spec> Search<'a, M> {
                 path,
             });
         }
-        Outcome {
-            unique_states: self.visited.len(),
+        let outcome = Outcome {
+            unique_states: self.unique(),
             states: self.generated,
             max_depth: self.max_depth,
             elapsed: self.start.elapsed(),
@@ -537,8 +581,14 @@ impl<'a, M: Spec> Search<'a, M> {
             visited_bytes: self.visited.bytes(),
             pending_bytes: self.pending_bytes,
             fingerprint_bits: self.visited.bits(),
+            disk_bytes: self.disk.as_ref().map_or(0, |d| d.peak_bytes),
             findings,
+        };
+        if let Some(d) = &self.disk {
+            // The run's files served their purpose (a checkpoint keeps its own copy).
+            let _ = std::fs::remove_dir_all(&d.run);
         }
+        outcome
     }
 }
 

@@ -7,7 +7,9 @@
 
 pub mod chart;
 pub mod checker;
+pub mod codec;
 mod dfs;
+mod disk;
 mod expand;
 pub mod fingerprint;
 pub mod liveness;

@@ -46,6 +46,18 @@ pub struct Options {
     pub progress: Option<fn(&Progress)>,
     /// Bits of each fingerprint the visited set keeps (see [`crate::engine::visited`]).
     pub fingerprint_bits: u32,
+    /// BFS beyond RAM: the frontier, the parent links and (when memory runs short) the
+    /// visited set live in files under this directory (see the disk module).
+    pub disk: Option<DiskOptions>,
+}
+
+/// Where and how a BFS beyond RAM keeps its files.
+#[derive(Clone, Debug)]
+pub struct DiskOptions {
+    pub dir: std::path::PathBuf,
+    /// Bytes of visited fingerprints kept in memory before they are merged into the sorted
+    /// file (default: 40 % of the memory budget).
+    pub memory: Option<usize>,
 }
 
 /// Progress of a running search.
@@ -67,6 +79,7 @@ impl Default for Options {
             timeout: None,
             progress: None,
             fingerprint_bits: crate::engine::visited::MAX_BITS,
+            disk: None,
         }
     }
 }
@@ -204,6 +217,8 @@ pub struct Outcome<M: Model> {
     pub pending_bytes: usize,
     /// Bits per fingerprint in the visited set (0: no visited set, as in a replay).
     pub fingerprint_bits: u32,
+    /// Peak bytes of the search's files on disk (`--disk`; 0 otherwise).
+    pub disk_bytes: u64,
     pub findings: Vec<Finding<M>>,
 }
 
@@ -260,6 +275,8 @@ pub enum Bound {
     Signal { signal: Signal, states: usize },
     /// A replay follows one path, not the state space.
     Replay(String),
+    /// The search beyond RAM (`--disk`) could not read or write its files.
+    Disk { error: String, states: usize },
 }
 
 impl Bound {
@@ -304,6 +321,9 @@ impl std::fmt::Display for Bound {
                 grouped(*states)
             ),
             Bound::Replay(h) => write!(f, "replay of trace {h}"),
+            Bound::Disk { error, states } => {
+                write!(f, "disk error after {} states: {error}", grouped(*states))
+            }
         }
     }
 }

@@ -5,6 +5,7 @@
 //! only for a `Spec`; reports, diagrams and the Explorer ask for both.
 
 use crate::engine::chart::Event;
+use crate::engine::codec::StateCodec;
 use crate::engine::fingerprint::Fingerprinter;
 use crate::engine::liveness::{FairClass, Temporal};
 use crate::engine::property::{PropDef, PropMeta};
@@ -87,6 +88,12 @@ pub trait Spec:
     /// The reductions this model was built with (replay needs the same).
     fn reduce(&self) -> Reductions {
         Reductions::default()
+    }
+    /// How this model's states are written to disk and read back (the search beyond RAM and
+    /// checkpoints need it); `None`, the default: they cannot be, and `--disk` and
+    /// `--checkpoint` are refused.
+    fn store(&self) -> Option<StateCodec<Self::State>> {
+        None
     }
 }
 

@@ -43,7 +43,7 @@ use std::collections::{HashSet, VecDeque};
 pub const MAX_LINKS: u64 = 20_000_000;
 
 /// How the overlay is built.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum OverlaySpec {
     Full,
     Ring { k: u32 },

@@ -6,7 +6,9 @@ use crate::runtime::protocol::{MsgId, Pid};
 use std::fmt;
 
 /// A set of process ids (bit `p` = process `p`), for up to [`crate::runtime::protocol::MAX_PROCS`] processes.
-#[derive(Copy, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Copy, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct PSet(pub u16);
 
 impl PSet {
@@ -77,7 +79,9 @@ impl fmt::Debug for PSet {
 
 /// A set of broadcast messages. Message `m` of origin `o` with sequence number `s` is bit
 /// `o * MAX_MSGS + s` (see [`MsgId::bit`]).
-#[derive(Copy, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Copy, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct MSet(pub u64);
 
 impl MSet {

@@ -6,7 +6,9 @@ use std::fmt;
 
 /// A chain of process ids: the relay path of an oral message, or the signatures of a signed
 /// one. Always starts with the commander p0. At most 7 long.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Chain {
     len: u8,
     ids: [Pid; 7],

@@ -20,7 +20,7 @@
 //! its timing, and PFD1/PFD2 judge it like the others.
 
 /// Which failure detector a fail-stop model runs with.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Detector {
     Perfect,
     Incomplete,

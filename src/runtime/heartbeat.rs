@@ -41,7 +41,7 @@ use crate::runtime::protocol::Pid;
 use std::fmt;
 
 /// Timing of the heartbeat detector.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Timing {
     /// Synchrony bound: a heartbeat message is delivered within this many ticks.
     pub delay: u8,
@@ -52,7 +52,9 @@ pub struct Timing {
 }
 
 /// A heartbeat message in flight.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Beat {
     pub src: Pid,
     pub dst: Pid,
@@ -73,7 +75,7 @@ impl fmt::Debug for Beat {
 }
 
 /// The detector's global state: the clock, each process's `alive` set, the beats in flight.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Beats {
     /// Ticks since the current period started.
     pub elapsed: u8,

@@ -13,7 +13,7 @@ use smallvec::SmallVec;
 /// `ids[ends[p-1]..ends[p]]`. Inline up to 16 deliveries in all (no allocation when a state is
 /// cloned), spilling to the heap beyond. One buffer instead of one vector per process: a state
 /// is cloned and fingerprinted on every step, and this is one copy and one write.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Logs {
     ids: SmallVec<[MsgId; 16]>,
     /// 16 bits: n processes × up to 64 messages each, duplicates included, exceed 255.
@@ -123,7 +123,7 @@ impl std::hash::Hash for Logs {
 }
 
 /// Ghost history of one run so far.
-#[derive(Debug, PartialEq, Eq, Hash)]
+#[derive(Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct History {
     /// Processes that crashed (crash-stop: never recover).
     pub crashed: PSet,

@@ -24,7 +24,7 @@ use std::fmt;
 pub type Net<M> = smallvec::SmallVec<[Envelope<M>; 8]>;
 
 /// The kind of network.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum NetKind {
     Bag,
     Fifo,
@@ -93,7 +93,9 @@ impl NetKind {
 
 /// A message in flight from `src` to `dst` (`Copy` when the message is: copying a network is
 /// then one `memcpy`).
-#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Envelope<M> {
     pub src: Pid,
     pub dst: Pid,

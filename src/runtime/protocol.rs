@@ -3,6 +3,7 @@
 //! crash-stop faults, the failure detector, the delivery log) is the runtime's, in
 //! [`crate::runtime::system`], and is shared by every model.
 
+use crate::engine::codec::Stored;
 use crate::engine::property::PropDef;
 use crate::runtime::bits::PSet;
 use crate::runtime::reduce::Perm;
@@ -20,7 +21,7 @@ pub const MAX_MSGS: u8 = 4;
 
 /// The identity of an application message: the `seq`-th broadcast of process `origin`
 /// (0-based; shown 1-based as `m{origin}.{seq+1}`, so `m0.1` is p0's first message).
-#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct MsgId {
     pub origin: Pid,
     pub seq: u8,
@@ -59,7 +60,7 @@ impl Debug for MsgId {
 }
 
 /// The fixed parameters of one run, visible to every handler.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Env {
     /// Number of processes, `p0 … p(n-1)`.
     pub n: u8,
@@ -142,10 +143,12 @@ impl<M: Clone> Out<M> {
 /// nondeterminism (scheduling, crashes, losses, detector output) belongs to the runtime.
 pub trait Protocol: Clone + Debug + Hash + Eq + Send + Sync + 'static {
     /// Per-process local state. Keep it small: bitsets and small integers.
-    type State: Clone + Debug + Hash + Eq + Send + Sync;
+    /// `Stored` (derive `serde::Serialize, serde::Deserialize`) lets a search keep states on
+    /// disk and in checkpoints.
+    type State: Clone + Debug + Hash + Eq + Send + Sync + Stored;
     /// Wire messages. `Debug` is what traces show, so make it read like the pseudo-code
     /// (e.g. `DATA m0.1`).
-    type Msg: Clone + Debug + Hash + Eq + Ord + Send + Sync;
+    type Msg: Clone + Debug + Hash + Eq + Ord + Send + Sync + Stored;
 
     /// `upon event <Init>`.
     fn init(&self, env: &Env, me: Pid) -> Self::State;
@@ -237,7 +240,9 @@ pub trait Protocol: Clone + Debug + Hash + Eq + Send + Sync + 'static {
 
 /// The `[DATA, s, m]` message that the reliable broadcasts of CGR ch. 3 relay. The origin `s`
 /// is part of the message id.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Data(pub MsgId);
 
 impl crate::runtime::reduce::Rename for Data {

@@ -291,7 +291,7 @@ mod tests {
         use crate::runtime::protocol::{Env, Out, Pid, Protocol};
         /// `lie_ignores`: claims every message is ignored. Otherwise: forgets to rename its
         /// state.
-        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
         struct Liar(EagerRb, bool);
         impl Protocol for Liar {
             type State = MSet;

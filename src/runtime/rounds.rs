@@ -33,7 +33,7 @@ use std::hash::Hash;
 pub type Val = u8;
 
 /// Which faults the faulty processes have.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum FaultKind {
     Byzantine,
     Crash,
@@ -63,8 +63,10 @@ impl REnv {
 
 /// A synchronous round-based algorithm.
 pub trait RoundProtocol: Clone + Debug + Hash + Eq + Send + Sync + 'static {
-    type State: Clone + Debug + Hash + Eq + Send + Sync;
-    type Msg: Clone + Debug + Hash + Eq + Ord + Send + Sync;
+    /// `Stored` (derive `serde::Serialize, serde::Deserialize`) lets a search keep states on
+    /// disk and in checkpoints.
+    type State: Clone + Debug + Hash + Eq + Send + Sync + crate::engine::codec::Stored;
+    type Msg: Clone + Debug + Hash + Eq + Ord + Send + Sync + crate::engine::codec::Stored;
 
     /// Number of rounds.
     fn rounds(&self, env: &REnv) -> u8;
@@ -123,7 +125,7 @@ pub trait RoundProtocol: Clone + Debug + Hash + Eq + Send + Sync + 'static {
 }
 
 /// A global state.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct RState<P: RoundProtocol> {
     /// Current round; `rounds + 1` once the run is over.
     pub round: u8,
@@ -163,7 +165,7 @@ pub(super) struct Receipt<P: RoundProtocol> {
 }
 
 /// A step.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum RAction<M> {
     /// Crash faults: whether `p` crashes at the start of this round.
     Crash { p: Pid, now: bool },
@@ -603,6 +605,9 @@ impl<P: RoundProtocol> Spec for Rounds<P> {
     }
     fn reduce(&self) -> crate::engine::reductions::Reductions {
         self.reduce
+    }
+    fn store(&self) -> Option<crate::engine::codec::StateCodec<Self::State>> {
+        Some(crate::engine::codec::StateCodec::serde())
     }
 
     /// What each asked-for reduction does here, said rather than silently applied or skipped.

@@ -191,7 +191,7 @@ mod tests {
 
     /// Delegates to `inner` but makes the claims it is told to, and with `bias` set, that
     /// lieutenant always decides attack (an asymmetry).
-    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
     struct Liar<P> {
         inner: P,
         silence: bool,

@@ -83,7 +83,7 @@ pub struct System<P: Protocol> {
 }
 
 /// A random send a handler asked for that the next (chance) step resolves.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Pending<M> {
     pub p: Pid,
     pub among: PSet,
@@ -92,7 +92,7 @@ pub struct Pending<M> {
 }
 
 /// A global state: every process's local state, the network, and the ghost history.
-#[derive(PartialEq, Eq, Hash)]
+#[derive(PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct SysState<P: Protocol> {
     pub procs: SmallVec<[P::State; 4]>,
     pub net: crate::runtime::network::Net<P::Msg>,
@@ -140,7 +140,7 @@ impl<P: Protocol> Clone for SysState<P> {
 }
 
 /// One step of the runtime.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Action<M> {
     /// Process `p` broadcasts its next message `m`.
     Broadcast { p: Pid, m: MsgId },
@@ -664,6 +664,9 @@ impl<P: Protocol> crate::engine::spec::Spec for System<P> {
     }
     fn reduce(&self) -> crate::engine::reductions::Reductions {
         self.reduce
+    }
+    fn store(&self) -> Option<crate::engine::codec::StateCodec<Self::State>> {
+        Some(crate::engine::codec::StateCodec::serde())
     }
 }
 

@@ -46,7 +46,7 @@ pub struct Ring {
 }
 
 /// What a process remembers.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct RingState {
     pub delivered: MSet,
     pub correct: PSet,

@@ -194,6 +194,11 @@ pub(super) struct CheckArgs {
     /// fingerprint collision hid a state.
     #[arg(long, value_name = "BITS")]
     pub(super) fingerprint_bits: Option<u32>,
+    /// Search beyond RAM (bfs): the frontier levels, their parent links and, once the memory
+    /// budget runs short, the visited fingerprints live in files under DIR (Stern–Dill's
+    /// disk-based search). Same counts, verdicts and counterexamples as in memory.
+    #[arg(long, value_name = "DIR")]
+    pub(super) disk: Option<std::path::PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(super) format: Format,
     /// Write the first counterexample as a message sequence chart (mermaid or svg) to FILE.

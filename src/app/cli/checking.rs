@@ -305,6 +305,31 @@ pub(super) fn check(a: CheckArgs, reg: &Registry) -> Result<i32> {
     if let Some(b) = a.fingerprint_bits {
         opts.fingerprint_bits = crate::app::modelfile::fingerprint_bits("--fingerprint-bits", b)?;
     }
+    if let Some(dir) = &a.disk {
+        if opts.strategy != Strategy::Bfs {
+            return Err(Error::input(
+                "--disk searches breadth-first: it needs --strategy bfs",
+            ));
+        }
+        if opts.max_states.is_some() {
+            return Err(Error::input(
+                "--disk counts states once per level; it does not take --max-states",
+            ));
+        }
+        if dir.as_os_str().is_empty() {
+            return Err(Error::input("--disk needs a directory"));
+        }
+        if dir.exists() && !dir.is_dir() {
+            return Err(Error::input(format!(
+                "--disk {}: not a directory",
+                dir.display()
+            )));
+        }
+        opts.disk = Some(crate::engine::outcome::DiskOptions {
+            dir: dir.clone(),
+            memory: None,
+        });
+    }
     if let [kind, _] = a.diagram.as_slice() {
         if kind != "svg" && kind != "mermaid" {
             return Err(Error::input(format!(

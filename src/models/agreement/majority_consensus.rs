@@ -41,7 +41,7 @@ pub const COMMIT: Val = 0;
 pub const ABORT: Val = 1;
 
 /// How the collected votes decide.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Rule {
     /// More than half of all votes known; the value with most votes (tie: abort).
     Majority,
@@ -50,14 +50,16 @@ pub enum Rule {
 }
 
 /// Vote collection by flooding for `t + 1` rounds.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Flood {
     pub rule: Rule,
     pub t: u8,
 }
 
 /// The votes a process knows: who voted, and who voted abort.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Votes {
     pub known: PSet,
     pub abort: PSet,

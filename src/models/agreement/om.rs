@@ -52,13 +52,13 @@ pub const ATTACK: Val = 0;
 pub const RETREAT: Val = 1;
 
 /// OM(m).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Om {
     pub m: u8,
 }
 
 /// A lieutenant's received values, by path; the commander's order.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct OmState {
     pub order: Option<Val>,
     pub got: Vec<(Chain, Val)>,
@@ -74,7 +74,9 @@ impl fmt::Debug for OmState {
 }
 
 /// The value `v` that travelled along `path` (the last process on the path sent it).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct OmMsg {
     pub path: Chain,
     pub v: Val,

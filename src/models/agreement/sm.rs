@@ -46,14 +46,14 @@ use std::fmt;
 use crate::models::agreement::om::{read_m, ATTACK, RETREAT, TRAITORS};
 
 /// SM(m).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Sm {
     pub m: u8,
 }
 
 /// A lieutenant's V_i (bit per value), the signed messages it accepted, and what it relays
 /// next round.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct SmState {
     pub order: Option<Val>,
     pub vset: u8,
@@ -68,7 +68,9 @@ impl fmt::Debug for SmState {
 }
 
 /// `v:0:j1:…:jk`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct SmMsg {
     pub v: Val,
     pub sigs: Chain,

@@ -53,7 +53,7 @@ use crate::runtime::protocol::{Env, MsgId, Out, Pid, Protocol, MAX_MSGS};
 use crate::runtime::reduce::{rename_by_msg, Perm, Rename};
 
 /// When a pending message may be delivered.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum CanDeliver {
     /// `correct ⊆ ack[m]` (All-Ack, Alg. 3.4; needs a perfect failure detector).
     AllCorrect,
@@ -62,13 +62,13 @@ pub enum CanDeliver {
 }
 
 /// Acknowledgement-based uniform reliable broadcast.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct AckUrb {
     pub rule: CanDeliver,
 }
 
 /// Local state.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct AckState {
     pub delivered: MSet,
     pub pending: MSet,

@@ -38,11 +38,13 @@ pub fn beb_broadcast<M: Clone>(env: &Env, out: &mut Out<M>, msg: M) {
 }
 
 /// Basic Broadcast. No parameters of its own.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Beb;
 
 /// The wire message is the application message itself.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct BebMsg(pub MsgId);
 
 impl fmt::Debug for BebMsg {

@@ -36,7 +36,7 @@ use crate::runtime::protocol::{Env, MsgId, Out, Pid, Protocol};
 use crate::runtime::reduce::{Perm, Rename};
 
 /// Eager Reliable Broadcast.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct EagerRb {
     /// `false` for the broken `no-dedup` variant.
     pub dedup: bool,

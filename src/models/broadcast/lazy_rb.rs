@@ -61,7 +61,7 @@ impl Payload for Data {
 /// Lazy Reliable Broadcast as a building block for the broadcasts built on reliable broadcast
 /// (FIFO, causal, total order). `from` keeps the delivered payloads (the union of the
 /// pseudo-code's `from[s]`), to relay them when their sender crashes.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct LazyLayer<T> {
     pub correct: PSet,
     pub from: Vec<T>,
@@ -128,7 +128,7 @@ impl<T: Payload + Rename> Rename for LazyLayer<T> {
 }
 
 /// Lazy Reliable Broadcast: the layer, delivering what it rb-delivers.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct LazyRb;
 
 fn same(d: Data) -> Data {

@@ -60,11 +60,11 @@ pub const HW1: PropMeta = PropMeta {
 };
 
 /// The relay ring.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct RingRb;
 
 /// Local state.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct RingState {
     pub delivered: MSet,
     pub correct: PSet,

@@ -29,13 +29,15 @@ use crate::runtime::protocol::{Env, MsgId, Out, Pid, Protocol};
 use std::fmt;
 
 /// Push-pull anti-entropy.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct AntiEntropy {
     pub rounds: u8,
     pub peers: Peers,
 }
 
-#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum SyncMsg {
     Sync(MSet),
     Push(MSet),

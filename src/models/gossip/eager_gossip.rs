@@ -45,7 +45,7 @@ use crate::runtime::reduce::{Perm, Rename};
 use std::fmt;
 
 /// When a process forwards.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Forward {
     /// On first receipt only (infect and die).
     First,
@@ -54,7 +54,7 @@ pub enum Forward {
 }
 
 /// Eager probabilistic broadcast.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct EagerGossip {
     /// k: targets per gossip.
     pub fanout: u8,
@@ -66,7 +66,9 @@ pub struct EagerGossip {
 }
 
 /// `[GOSSIP, s, m, r]` (the origin `s` is part of the message id).
-#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct GossipMsg {
     pub m: MsgId,
     pub r: Option<u8>,

@@ -33,13 +33,15 @@ use crate::runtime::protocol::{Env, MsgId, Out, Pid, Protocol};
 use std::fmt;
 
 /// Lazy push gossip.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct LazyPush {
     pub fanout: u8,
     pub peers: Peers,
 }
 
-#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum LazyMsg {
     IHave(MsgId),
     IWant(MsgId),

@@ -47,7 +47,7 @@ pub const ROUNDS: ParamSpec = ParamSpec {
 };
 
 /// Who each process may pick as a gossip target.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Peers {
     /// `views[p]`: the processes `p` knows (never `p` itself).
     pub views: Vec<PSet>,

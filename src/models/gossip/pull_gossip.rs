@@ -34,7 +34,7 @@ use crate::runtime::protocol::{Env, MsgId, Out, Pid, Protocol};
 use std::fmt;
 
 /// Pull gossip.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct PullGossip {
     pub fanout: u8,
     pub rounds: u8,
@@ -42,13 +42,15 @@ pub struct PullGossip {
 }
 
 /// Local state: the messages known (= delivered) and the pulls left.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Puller {
     pub known: MSet,
     pub left: u8,
 }
 
-#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum PullMsg {
     Pull(MSet),
     Push(MSet),

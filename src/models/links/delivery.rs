@@ -42,7 +42,7 @@ use crate::runtime::fair::{FairProtocol, FairSystem};
 use std::fmt;
 
 /// Which delivery semantics.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Semantics {
     AtMostOnce,
     AtLeastOnce,
@@ -50,7 +50,7 @@ pub enum Semantics {
 }
 
 /// The client's operation.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Op {
     Increment,
     Write2,
@@ -64,7 +64,7 @@ pub struct Delivery {
 }
 
 /// Client, network and server.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct DState {
     pub sent: bool,
     pub acked: bool,
@@ -88,7 +88,7 @@ impl fmt::Debug for DState {
 }
 
 /// A step.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum DAction {
     Send,
     Retry,

@@ -45,7 +45,7 @@ pub struct Heartbeat {
 }
 
 /// Monitor, monitored process, messages in flight (by age).
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct HbState {
     pub crashed: bool,
     pub elapsed: u8,
@@ -72,7 +72,7 @@ impl fmt::Debug for HbState {
 }
 
 /// A step.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum HbAction {
     Tick,
     DeliverReq,

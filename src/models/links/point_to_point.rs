@@ -43,7 +43,7 @@ use crate::runtime::fair::{FairProtocol, FairSystem};
 use std::fmt;
 
 /// Which link.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum LinkKind {
     /// The sender sends once over the lossy network.
     FairLoss,
@@ -62,7 +62,7 @@ pub struct Links {
 }
 
 /// The state of the link.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct LinkState {
     /// The sender has sent m.
     pub sent: bool,
@@ -90,7 +90,7 @@ impl fmt::Debug for LinkState {
 }
 
 /// A step.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum LinkAction {
     Send,
     Retransmit,

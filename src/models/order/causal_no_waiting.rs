@@ -34,11 +34,11 @@ use crate::runtime::protocol::{Env, MsgId, Out, Pid, Protocol};
 use std::fmt;
 
 /// No-Waiting Causal Broadcast.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct CausalNoWaiting;
 
 /// `[DATA, mpast, m]`.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct PastData {
     pub m: MsgId,
     pub past: Vec<MsgId>,
@@ -57,7 +57,7 @@ impl Payload for PastData {
 }
 
 /// Local state.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct NoWaitState {
     pub rb: LazyLayer<PastData>,
     pub delivered: MSet,

@@ -32,11 +32,11 @@ use crate::runtime::protocol::{Env, MsgId, Out, Pid, Protocol};
 use std::fmt;
 
 /// Waiting Causal Broadcast.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct CausalWaiting;
 
 /// `[DATA, W, m]`.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct VcData {
     pub m: MsgId,
     pub w: Vec<u8>,
@@ -55,7 +55,7 @@ impl Payload for VcData {
 }
 
 /// Local state.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct VcState {
     pub rb: LazyLayer<VcData>,
     pub v: Vec<u8>,

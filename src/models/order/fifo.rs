@@ -28,11 +28,11 @@ use crate::runtime::protocol::Data;
 use crate::runtime::protocol::{Env, MsgId, Out, Pid, Protocol};
 
 /// Broadcast with Sequence Number.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Fifo;
 
 /// Local state.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct FifoState {
     pub rb: LazyLayer<Data>,
     pub pending: MSet,

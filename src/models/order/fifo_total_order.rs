@@ -34,13 +34,13 @@ use crate::runtime::bits::MSet;
 use crate::runtime::protocol::{Env, MsgId, Out, Pid, Protocol};
 
 /// FIFO-respecting sequencer.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct FifoTotal {
     pub sequencer: Pid,
 }
 
 /// Local state.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct FifoTotalState {
     pub rb: LazyLayer<Ordered>,
     /// Sequencer: next number, requests waiting for their predecessors, next seq per sender.

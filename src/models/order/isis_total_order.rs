@@ -29,14 +29,16 @@ use crate::runtime::protocol::{Env, MsgId, Out, Pid, Protocol};
 use std::fmt;
 
 /// ISIS total order.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Isis;
 
 /// A sequence number: (number, proposer), ordered lexicographically.
 pub type Num = (u8, Pid);
 
 /// Wire messages.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum IsisMsg {
     Ask(MsgId),
     Propose(MsgId, Num),
@@ -54,7 +56,9 @@ impl fmt::Debug for IsisMsg {
 }
 
 /// A hold-back queue entry.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Held {
     pub num: Num,
     pub m: MsgId,
@@ -62,7 +66,7 @@ pub struct Held {
 }
 
 /// Local state.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct IsisState {
     pub proposed: u8,
     pub agreed: u8,

@@ -31,13 +31,15 @@ use crate::runtime::protocol::{Env, MsgId, Out, Pid, Protocol};
 use std::fmt;
 
 /// Fixed-sequencer total order; `sequencer` is its process id.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Sequencer {
     pub sequencer: Pid,
 }
 
 /// `[ORDER, k, m]`, rb-broadcast by `by`.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Ordered {
     pub k: u8,
     pub m: MsgId,
@@ -54,7 +56,9 @@ impl Payload for Ordered {
 }
 
 /// Wire messages.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum SeqMsg {
     Req(MsgId),
     Num(MsgId, u8),
@@ -78,7 +82,7 @@ impl fmt::Debug for Ordered {
 }
 
 /// Local state: the RB layer, the sequencer's counter, the hold-back queue.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct SeqState {
     pub rb: LazyLayer<Ordered>,
     /// Next number to hand out (sequencer only).
