@@ -242,6 +242,7 @@ impl ModelFile {
                 Some(b) => fingerprint_bits("search.fingerprint_bits", b)?,
             },
             disk: None,
+            checkpoint: None,
         })
     }
 }

@@ -26,6 +26,9 @@ pub trait ModelEntry: Sync {
     fn catalogue(&self) -> Vec<&'static PropMeta>;
     /// Builds the model from `spec` and checks it.
     fn check(&self, spec: &RunSpec, opts: &Options) -> Result<Report>;
+    /// Builds the model from `spec` and resumes its check from the checkpoint in
+    /// `opts.checkpoint` ([`crate::engine::checker::resume`]).
+    fn resume(&self, spec: &RunSpec, opts: &Options) -> Result<Report>;
     /// The sequence chart of a trace handle: Mermaid text, or SVG.
     fn diagram(&self, spec: &RunSpec, handle: &str, svg: bool) -> Result<String>;
     /// Replays a trace handle and judges the properties at its last state.
@@ -123,6 +126,7 @@ pub fn replay_report<M: Reported>(
         pending_bytes: 0,
         fingerprint_bits: 0,
         disk_bytes: 0,
+        checkpoint: None,
         findings,
     };
     let opts = Options::default();
@@ -176,7 +180,14 @@ impl<B: Builder> ModelEntry for B {
     }
     fn check(&self, spec: &RunSpec, opts: &Options) -> Result<Report> {
         let (m, params) = self.build(spec)?;
+        guard_storage(&m, Builder::info(self).name, opts)?;
         Ok(check_and_report(&m, Builder::info(self), &params, opts).0)
+    }
+    fn resume(&self, spec: &RunSpec, opts: &Options) -> Result<Report> {
+        let (m, params) = self.build(spec)?;
+        stores_states(&m, Builder::info(self).name, "resume")?;
+        let outcome = checker::resume(&m, opts).map_err(Error::input)?;
+        Ok(report_of(&m, Builder::info(self), &params, opts, &outcome))
     }
     fn diagram(&self, spec: &RunSpec, handle: &str, svg: bool) -> Result<String> {
         let (m, _) = self.build(spec)?;
@@ -188,9 +199,7 @@ impl<B: Builder> ModelEntry for B {
     }
     fn check_measured(&self, spec: &RunSpec, opts: &Options) -> Result<(Report, CheckerBytes)> {
         let (m, params) = self.build(spec)?;
-        if opts.disk.is_some() {
-            stores_states(&m, Builder::info(self).name, "--disk")?;
-        }
+        guard_storage(&m, Builder::info(self).name, opts)?;
         Ok(check_and_report(&m, Builder::info(self), &params, opts))
     }
     fn replay(&self, spec: &RunSpec, handle: &str) -> Result<Report> {
@@ -237,6 +246,17 @@ impl<B: Builder> ModelEntry for B {
 
 /// Checks a built model and wraps the outcome in a report; also the search's memory (visited
 /// set plus waiting states, in bytes).
+/// Refuses `--disk` and `--checkpoint` on a model whose search cannot keep states on disk.
+fn guard_storage<M: Reported>(m: &M, model: &str, opts: &Options) -> Result<()> {
+    if opts.disk.is_some() {
+        stores_states(m, model, "--disk")?;
+    }
+    if opts.checkpoint.is_some() {
+        stores_states(m, model, "--checkpoint")?;
+    }
+    Ok(())
+}
+
 /// Whether a search of `m` can keep its states on disk (`flag` needs it); one line if not.
 pub fn stores_states<M: Reported>(m: &M, model: &str, flag: &str) -> Result<()> {
     if m.store().is_none() {

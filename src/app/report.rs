@@ -79,6 +79,8 @@ pub struct Report {
     pub collision_probability: f64,
     /// Peak bytes of the search's files (`--disk`; 0 when it kept everything in memory).
     pub disk_bytes: u64,
+    /// The checkpoints this run wrote (`--checkpoint`, `resume`).
+    pub checkpoint: Option<crate::engine::checkpoint::CheckpointNote>,
     pub properties: Vec<PropReport>,
 }
 
@@ -142,6 +144,7 @@ impl Report {
                 )
             },
             disk_bytes: out.disk_bytes,
+            checkpoint: out.checkpoint.clone(),
             properties,
         }
     }
@@ -223,6 +226,33 @@ impl Report {
                 "visited  {}-bit fingerprints; chance that a collision hid a state ≤ {:.1e}",
                 self.fingerprint_bits, self.collision_probability
             );
+        }
+        if let Some(c) = &self.checkpoint {
+            let dir = c.dir.display();
+            if let Some(e) = &c.error {
+                let _ = writeln!(s, "checkpoint  FAILED to write to {dir}: {e}");
+            }
+            if c.written == 0 && c.error.is_none() {
+                let _ = writeln!(s, "checkpoint  none written to {dir} by this run");
+            }
+            if c.written > 0 {
+                use crate::engine::outcome::Bound;
+                let stopped = matches!(
+                    self.bound,
+                    Some(Bound::Memory { .. } | Bound::Signal { .. } | Bound::Time(_))
+                );
+                let then = if stopped {
+                    format!("go on with: broadcheck resume {dir}")
+                } else {
+                    "the search finished after it".to_string()
+                };
+                let _ = writeln!(
+                    s,
+                    "checkpoint  {} written to {dir}, the last at {} states; {then}",
+                    c.written,
+                    crate::engine::outcome::grouped(c.states)
+                );
+            }
         }
         if self.disk_bytes > 0 {
             let _ = writeln!(

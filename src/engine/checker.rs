@@ -34,6 +34,7 @@
 //! answer most duplicates from a small per-worker cache of fingerprints they met in the shared
 //! set, which spares them the shared set's segment locks.
 
+use crate::engine::checkpoint::CheckpointNote;
 use crate::engine::expand::{expand_one, par_chunks, Cx, Insert, Scratch, Unvisited};
 use crate::engine::fingerprint::Fingerprinter;
 use crate::engine::outcome::{
@@ -112,6 +113,61 @@ pub(super) type Chunk<S> = (Vec<Expanded>, Vec<(S, u64)>);
 
 /// Runs the search.
 pub fn check<M: Spec>(m: &M, opts: &Options) -> Outcome<M> {
+    let slots = slots_of(m);
+    let mut s = Search::new(m, opts, slots, None);
+    match opts.strategy {
+        Strategy::Bfs => s.bfs(),
+        Strategy::Dfs => s.dfs(),
+    }
+    s.finish()
+}
+
+/// Resumes the BFS from the checkpoint in `opts.checkpoint`'s directory (which must have been
+/// written with the same tag, by the same model), and goes on checkpointing there.
+pub fn resume<M: Spec>(m: &M, opts: &Options) -> Result<Outcome<M>, String> {
+    let c = opts
+        .checkpoint
+        .as_ref()
+        .ok_or_else(|| "resume needs a checkpoint directory".to_string())?;
+    let codec = m
+        .store()
+        .ok_or_else(|| "this model cannot read its states from disk".to_string())?;
+    let fpr = Fingerprinter::default();
+    let identity = crate::engine::checkpoint::identity(m, &fpr, opts.fingerprint_bits);
+    let loaded = crate::engine::checkpoint::load(&c.dir, &codec, &c.tag, identity)?;
+    let slots = slots_of(m);
+    if loaded.meta.found.len() != slots.len() {
+        return Err(format!(
+            "{} is a checkpoint of another property list",
+            c.dir.display()
+        ));
+    }
+    let mut s = Search::new(m, opts, slots, None);
+    for f in loaded.visited {
+        s.visited.insert(f);
+    }
+    let meta = loaded.meta;
+    s.generated = meta.generated;
+    s.quiescent = meta.quiescent;
+    s.pending_bytes = meta.pending_bytes;
+    s.max_depth = meta.depth;
+    s.bound = meta.depth_bound.map(Bound::Depth);
+    s.elapsed_before = Duration::from_millis(meta.elapsed_ms);
+    for (i, f) in meta.found.into_iter().enumerate() {
+        if let Some((fp, depth, why)) = f {
+            s.found[i] = Some((Trail::At { fp, depth }, why));
+            s.decided[i] = true;
+            s.undecided -= 1;
+        }
+    }
+    // The timeout counts this run's search, not the loading.
+    s.start = Instant::now();
+    s.bfs_levels(loaded.level, loaded.next, meta.depth);
+    Ok(s.finish())
+}
+
+/// The property slots of `m`: each property's verdict, and each liveness witness.
+fn slots_of<M: Spec>(m: &M) -> Vec<Slot> {
     let mut slots = Vec::new();
     for (i, d) in m.props().iter().enumerate() {
         slots.push(Slot {
@@ -125,12 +181,7 @@ pub fn check<M: Spec>(m: &M, opts: &Options) -> Outcome<M> {
             });
         }
     }
-    let mut s = Search::new(m, opts, slots, None);
-    match opts.strategy {
-        Strategy::Bfs => s.bfs(),
-        Strategy::Dfs => s.dfs(),
-    }
-    s.finish()
+    slots
 }
 
 /// How the search can rebuild the path to a state it found.
@@ -165,6 +216,12 @@ pub(super) struct Search<'a, M: Spec> {
     pub(super) pending_bytes: usize,
     /// The disk run of a search beyond RAM (`--disk`).
     pub(super) disk: Option<crate::engine::disk::DiskRun>,
+    pub(super) last_checkpoint: Instant,
+    /// The model's identity a checkpoint records (computed at the first one).
+    pub(super) identity: Option<u64>,
+    pub(super) checkpoint: Option<CheckpointNote>,
+    /// Time spent before the checkpoint this search resumed from.
+    pub(super) elapsed_before: Duration,
 }
 
 pub(super) const BATCH: usize = 1 << 14;
@@ -202,6 +259,10 @@ impl<'a, M: Spec> Search<'a, M> {
             last_progress: Instant::now(),
             pending_bytes: 0,
             disk: None,
+            last_checkpoint: Instant::now(),
+            identity: None,
+            checkpoint: None,
+            elapsed_before: Duration::ZERO,
         }
     }
 
@@ -333,17 +394,32 @@ impl<'a, M: Spec> Search<'a, M> {
         if self.opts.disk.is_some() {
             return crate::engine::disk::bfs(self);
         }
-        let mut level = self.inits();
-        let mut depth = 0;
+        let level = self.inits();
+        self.bfs_levels(level, Vec::new(), 0);
+    }
+
+    /// The in-memory BFS from `level` at `depth`, with `next` holding the next level's
+    /// states found so far (a resumed search starts mid-level).
+    fn bfs_levels(
+        &mut self,
+        mut level: Vec<(M::State, u64)>,
+        mut next: Vec<(M::State, u64)>,
+        mut depth: usize,
+    ) {
         let state_bytes = std::mem::size_of::<(M::State, u64)>();
+        let mut scratch = Scratch::default();
         while !level.is_empty() {
-            self.max_depth = depth;
-            let mut next = Vec::new();
-            let mut scratch = Scratch::default();
-            for batch in level.chunks(BATCH) {
+            self.max_depth = self.max_depth.max(depth);
+            for (k, batch) in level.chunks(BATCH).enumerate() {
                 self.report_progress(depth);
+                let rest = &level[k * BATCH..];
                 if self.timed_out() || !self.room_for(&mut next, state_bytes) {
+                    // A stop of the budget, a signal or the timeout: a checkpoint to go on from.
+                    self.save_checkpoint(rest, &next, depth);
                     return;
+                }
+                if self.checkpoint_due() {
+                    self.save_checkpoint(rest, &next, depth);
                 }
                 let go = self.bfs_batch(batch, depth, &mut scratch, &mut next);
                 self.pending_bytes = self
@@ -353,9 +429,88 @@ impl<'a, M: Spec> Search<'a, M> {
                     return;
                 }
             }
-            level = next;
+            level = std::mem::take(&mut next);
             depth += 1;
         }
+    }
+
+    fn checkpoint_due(&self) -> bool {
+        self.opts
+            .checkpoint
+            .as_ref()
+            .is_some_and(|c| self.last_checkpoint.elapsed() >= c.every)
+    }
+
+    /// Writes a checkpoint of the BFS at this batch boundary (`--checkpoint`): `rest` of the
+    /// current level at `depth`, and `next`. A failure is noted in the report; the search goes
+    /// on.
+    fn save_checkpoint(
+        &mut self,
+        rest: &[(M::State, u64)],
+        next: &[(M::State, u64)],
+        depth: usize,
+    ) {
+        let Some(c) = self.opts.checkpoint.as_ref() else {
+            return;
+        };
+        let Some(codec) = self.m.store() else {
+            return;
+        };
+        let meta = crate::engine::checkpoint::Meta {
+            format: crate::engine::checkpoint::FORMAT,
+            tag: c.tag.clone(),
+            identity: *self.identity.get_or_insert_with(|| {
+                crate::engine::checkpoint::identity(self.m, &self.fpr, self.visited.bits())
+            }),
+            depth,
+            generated: self.generated,
+            quiescent: self.quiescent,
+            pending_bytes: self.pending_bytes,
+            depth_bound: match self.bound {
+                Some(Bound::Depth(d)) => Some(d),
+                _ => None,
+            },
+            elapsed_ms: self.elapsed().as_millis() as u64,
+            found: self
+                .found
+                .iter()
+                .map(|f| {
+                    f.as_ref().and_then(|(t, why)| match t {
+                        Trail::At { fp, depth } => Some((*fp, *depth, why.clone())),
+                        Trail::Chain(_) => None,
+                    })
+                })
+                .collect(),
+            visited: self.visited.len(),
+            level: rest.len(),
+            next: next.len(),
+        };
+        let r = crate::engine::checkpoint::save(
+            &c.dir,
+            &codec,
+            &meta,
+            self.visited.fingerprints(),
+            rest,
+            next,
+        );
+        let note = self.checkpoint.get_or_insert_with(|| CheckpointNote {
+            dir: c.dir.clone(),
+            ..CheckpointNote::default()
+        });
+        match r {
+            Ok(()) => {
+                note.written += 1;
+                note.states = meta.visited;
+                note.error = None;
+            }
+            Err(e) => note.error = Some(e.to_string()),
+        }
+        self.last_checkpoint = Instant::now();
+    }
+
+    /// Time spent on this search, before a resume included.
+    pub(super) fn elapsed(&self) -> Duration {
+        self.elapsed_before + self.start.elapsed()
     }
 
     /// Expands one batch of a BFS level at `depth`: its property events recorded, its new
@@ -521,6 +676,9 @@ impl<'a, M: Spec> Search<'a, M> {
                 max_states: None,
                 timeout: None,
                 progress: None,
+                // The rebuild writes no checkpoint over the first search's.
+                checkpoint: None,
+                disk: None,
                 ..self.opts.clone()
             };
             let mut again =
@@ -574,7 +732,7 @@ impl<'a, M: Spec> Search<'a, M> {
             unique_states: self.unique(),
             states: self.generated,
             max_depth: self.max_depth,
-            elapsed: self.start.elapsed(),
+            elapsed: self.elapsed(),
             bound: self.bound,
             stopped_early: self.stopped_early,
             quiescent_states: self.quiescent,
@@ -582,6 +740,12 @@ impl<'a, M: Spec> Search<'a, M> {
             pending_bytes: self.pending_bytes,
             fingerprint_bits: self.visited.bits(),
             disk_bytes: self.disk.as_ref().map_or(0, |d| d.peak_bytes),
+            checkpoint: self.checkpoint.or_else(|| {
+                self.opts.checkpoint.as_ref().map(|c| CheckpointNote {
+                    dir: c.dir.clone(),
+                    ..CheckpointNote::default()
+                })
+            }),
             findings,
         };
         if let Some(d) = &self.disk {

@@ -7,6 +7,7 @@
 
 pub mod chart;
 pub mod checker;
+pub mod checkpoint;
 pub mod codec;
 mod dfs;
 mod disk;

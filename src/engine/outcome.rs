@@ -49,6 +49,8 @@ pub struct Options {
     /// BFS beyond RAM: the frontier, the parent links and (when memory runs short) the
     /// visited set live in files under this directory (see the disk module).
     pub disk: Option<DiskOptions>,
+    /// Write checkpoints of the BFS (see the checkpoint module).
+    pub checkpoint: Option<crate::engine::checkpoint::CheckpointOptions>,
 }
 
 /// Where and how a BFS beyond RAM keeps its files.
@@ -80,6 +82,7 @@ impl Default for Options {
             progress: None,
             fingerprint_bits: crate::engine::visited::MAX_BITS,
             disk: None,
+            checkpoint: None,
         }
     }
 }
@@ -219,6 +222,8 @@ pub struct Outcome<M: Model> {
     pub fingerprint_bits: u32,
     /// Peak bytes of the search's files on disk (`--disk`; 0 otherwise).
     pub disk_bytes: u64,
+    /// The checkpoints this run wrote (`--checkpoint`).
+    pub checkpoint: Option<crate::engine::checkpoint::CheckpointNote>,
     pub findings: Vec<Finding<M>>,
 }
 

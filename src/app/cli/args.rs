@@ -79,6 +79,11 @@ pub(super) enum Command {
     Overlay(OverlayArgs),
     /// Print a counterexample again from its replay handle (printed under every trace).
     Replay(ReplayArgs),
+    /// Go on with a check from its last checkpoint (`check --checkpoint DIR`): same model,
+    /// parameters and options; the same counts and verdicts as a run that never stopped.
+    ///
+    /// Example: broadcheck --memory-limit 8G resume ckpt/
+    Resume(ResumeArgs),
     /// Check the claims a model makes for the reductions on one configuration: `ignores` is
     /// a monotone no-op, renamings commute with steps, incremental fingerprints are those of
     /// the states. Names the first broken claim with a concrete state; exit 1 if one is broken.
@@ -199,6 +204,14 @@ pub(super) struct CheckArgs {
     /// disk-based search). Same counts, verdicts and counterexamples as in memory.
     #[arg(long, value_name = "DIR")]
     pub(super) disk: Option<std::path::PathBuf>,
+    /// Write checkpoints of the search (bfs) to DIR: every --checkpoint-every minutes and
+    /// whenever the memory budget, a signal or --timeout stops it. `broadcheck resume DIR`
+    /// goes on from the last one.
+    #[arg(long, value_name = "DIR")]
+    pub(super) checkpoint: Option<PathBuf>,
+    /// Minutes between two checkpoints (default 10; fractions allowed).
+    #[arg(long, value_name = "MIN", requires = "checkpoint")]
+    pub(super) checkpoint_every: Option<f64>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub(super) format: Format,
     /// Write the first counterexample as a message sequence chart (mermaid or svg) to FILE.
@@ -306,6 +319,23 @@ pub(super) struct ReplayArgs {
     /// Write the trace as a message sequence chart (mermaid or svg) to FILE.
     #[arg(long, num_args = 2, value_names = ["KIND", "FILE"])]
     pub(super) diagram: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct ResumeArgs {
+    /// The checkpoint directory a `check --checkpoint DIR` wrote.
+    pub(super) dir: PathBuf,
+    /// Worker threads (1-256); results do not depend on it.
+    #[arg(long, default_value_t = 1)]
+    pub(super) threads: usize,
+    /// Stop after this many seconds of this run (the run is then bounded, and checkpointed).
+    #[arg(long)]
+    pub(super) timeout: Option<f64>,
+    /// Minutes between two checkpoints (default 10).
+    #[arg(long, value_name = "MIN")]
+    pub(super) checkpoint_every: Option<f64>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(super) format: Format,
 }
 
 #[derive(Args, Debug)]

@@ -367,6 +367,14 @@ pub(super) fn check(a: CheckArgs, reg: &Registry) -> Result<i32> {
         let now = crate::engine::stop::budget().unwrap_or(u64::MAX);
         crate::engine::stop::set_budget(limit.min(now));
     }
+    if let Some(dir) = &a.checkpoint {
+        opts.checkpoint = Some(super::resume::checkpoint_options(
+            dir,
+            a.checkpoint_every,
+            &spec,
+            &opts,
+        )?);
+    }
     let checked =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| entry.check(&spec, &opts)));
     let mut report = match checked {
@@ -383,9 +391,14 @@ pub(super) fn check(a: CheckArgs, reg: &Registry) -> Result<i32> {
         .find(|p| p.status == crate::engine::outcome::Status::Violated)
         .and_then(|p| p.handle.clone());
     write_diagram(entry, &spec, first.as_deref(), &a.diagram)?;
-    out(&match a.format {
+    print_report(&report, a.format)
+}
+
+/// Prints a check's report; its exit code (a signal's, or 0 if every property holds, else 1).
+pub(super) fn print_report(report: &crate::app::report::Report, format: Format) -> Result<i32> {
+    out(&match format {
         Format::Text => report.to_text(),
-        Format::Json => json(&report)?,
+        Format::Json => json(report)?,
     })?;
     if let Some(crate::engine::stop::Request::Signal(signal)) = crate::engine::stop::requested() {
         return Ok(signal.exit_code());
@@ -394,7 +407,7 @@ pub(super) fn check(a: CheckArgs, reg: &Registry) -> Result<i32> {
 }
 
 /// The progress line on stderr (terminals only).
-fn show_progress(p: &crate::engine::outcome::Progress) {
+pub(super) fn show_progress(p: &crate::engine::outcome::Progress) {
     let secs = p.elapsed.as_secs_f64();
     let rate = p.states as f64 / secs.max(1e-9);
     eprint!(

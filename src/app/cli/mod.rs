@@ -6,6 +6,7 @@
 
 mod args;
 mod checking;
+mod resume;
 mod runs;
 
 use crate::app::registry::Registry;
@@ -156,6 +157,7 @@ fn run(cli: Cli, reg: &Registry) -> Result<i32> {
         Command::Sweep(args) => sweep(args, reg),
         Command::Overlay(args) => overlay(args, reg),
         Command::Replay(args) => replay(args, reg),
+        Command::Resume(args) => resume::resume(args, reg),
         Command::Explore(args) => explore(args, reg),
         Command::Bench(args) => bench(args, reg),
         Command::Audit(args) => audit(args, reg),
