@@ -122,52 +122,10 @@ pub fn check<M: Spec>(m: &M, opts: &Options) -> Outcome<M> {
     s.finish()
 }
 
-/// Resumes the BFS from the checkpoint in `opts.checkpoint`'s directory (which must have been
-/// written with the same tag, by the same model), and goes on checkpointing there.
-pub fn resume<M: Spec>(m: &M, opts: &Options) -> Result<Outcome<M>, String> {
-    let c = opts
-        .checkpoint
-        .as_ref()
-        .ok_or_else(|| "resume needs a checkpoint directory".to_string())?;
-    let codec = m
-        .store()
-        .ok_or_else(|| "this model cannot read its states from disk".to_string())?;
-    let fpr = Fingerprinter::default();
-    let identity = crate::engine::checkpoint::identity(m, &fpr, opts.fingerprint_bits);
-    let loaded = crate::engine::checkpoint::load(&c.dir, &codec, &c.tag, identity)?;
-    let slots = slots_of(m);
-    if loaded.meta.found.len() != slots.len() {
-        return Err(format!(
-            "{} is a checkpoint of another property list",
-            c.dir.display()
-        ));
-    }
-    let mut s = Search::new(m, opts, slots, None);
-    for f in loaded.visited {
-        s.visited.insert(f);
-    }
-    let meta = loaded.meta;
-    s.generated = meta.generated;
-    s.quiescent = meta.quiescent;
-    s.pending_bytes = meta.pending_bytes;
-    s.max_depth = meta.depth;
-    s.bound = meta.depth_bound.map(Bound::Depth);
-    s.elapsed_before = Duration::from_millis(meta.elapsed_ms);
-    for (i, f) in meta.found.into_iter().enumerate() {
-        if let Some((fp, depth, why)) = f {
-            s.found[i] = Some((Trail::At { fp, depth }, why));
-            s.decided[i] = true;
-            s.undecided -= 1;
-        }
-    }
-    // The timeout counts this run's search, not the loading.
-    s.start = Instant::now();
-    s.bfs_levels(loaded.level, loaded.next, meta.depth);
-    Ok(s.finish())
-}
+pub use crate::engine::checkpoint::resume;
 
 /// The property slots of `m`: each property's verdict, and each liveness witness.
-fn slots_of<M: Spec>(m: &M) -> Vec<Slot> {
+pub(super) fn slots_of<M: Spec>(m: &M) -> Vec<Slot> {
     let mut slots = Vec::new();
     for (i, d) in m.props().iter().enumerate() {
         slots.push(Slot {
@@ -239,7 +197,12 @@ impl<S> Sink<S> for Vec<(S, u64)> {
 }
 
 impl<'a, M: Spec> Search<'a, M> {
-    fn new(m: &'a M, opts: &'a Options, slots: Vec<Slot>, parents: Option<Parents>) -> Self {
+    pub(super) fn new(
+        m: &'a M,
+        opts: &'a Options,
+        slots: Vec<Slot>,
+        parents: Option<Parents>,
+    ) -> Self {
         Search {
             m,
             opts,
@@ -400,7 +363,7 @@ impl<'a, M: Spec> Search<'a, M> {
 
     /// The in-memory BFS from `level` at `depth`, with `next` holding the next level's
     /// states found so far (a resumed search starts mid-level).
-    fn bfs_levels(
+    pub(super) fn bfs_levels(
         &mut self,
         mut level: Vec<(M::State, u64)>,
         mut next: Vec<(M::State, u64)>,
@@ -432,80 +395,6 @@ impl<'a, M: Spec> Search<'a, M> {
             level = std::mem::take(&mut next);
             depth += 1;
         }
-    }
-
-    fn checkpoint_due(&self) -> bool {
-        self.opts
-            .checkpoint
-            .as_ref()
-            .is_some_and(|c| self.last_checkpoint.elapsed() >= c.every)
-    }
-
-    /// Writes a checkpoint of the BFS at this batch boundary (`--checkpoint`): `rest` of the
-    /// current level at `depth`, and `next`. A failure is noted in the report; the search goes
-    /// on.
-    fn save_checkpoint(
-        &mut self,
-        rest: &[(M::State, u64)],
-        next: &[(M::State, u64)],
-        depth: usize,
-    ) {
-        let Some(c) = self.opts.checkpoint.as_ref() else {
-            return;
-        };
-        let Some(codec) = self.m.store() else {
-            return;
-        };
-        let meta = crate::engine::checkpoint::Meta {
-            format: crate::engine::checkpoint::FORMAT,
-            tag: c.tag.clone(),
-            identity: *self.identity.get_or_insert_with(|| {
-                crate::engine::checkpoint::identity(self.m, &self.fpr, self.visited.bits())
-            }),
-            depth,
-            generated: self.generated,
-            quiescent: self.quiescent,
-            pending_bytes: self.pending_bytes,
-            depth_bound: match self.bound {
-                Some(Bound::Depth(d)) => Some(d),
-                _ => None,
-            },
-            elapsed_ms: self.elapsed().as_millis() as u64,
-            found: self
-                .found
-                .iter()
-                .map(|f| {
-                    f.as_ref().and_then(|(t, why)| match t {
-                        Trail::At { fp, depth } => Some((*fp, *depth, why.clone())),
-                        Trail::Chain(_) => None,
-                    })
-                })
-                .collect(),
-            visited: self.visited.len(),
-            level: rest.len(),
-            next: next.len(),
-        };
-        let r = crate::engine::checkpoint::save(
-            &c.dir,
-            &codec,
-            &meta,
-            self.visited.fingerprints(),
-            rest,
-            next,
-        );
-        let note = self.checkpoint.get_or_insert_with(|| CheckpointNote {
-            dir: c.dir.clone(),
-            ..CheckpointNote::default()
-        });
-        match r {
-            Ok(()) => {
-                note.written += 1;
-                note.states = meta.visited;
-                note.error = None;
-            }
-            Err(e) => note.error = Some(e.to_string()),
-        }
-        self.last_checkpoint = Instant::now();
     }
 
     /// Time spent on this search, before a resume included.
@@ -655,7 +544,7 @@ impl<'a, M: Spec> Search<'a, M> {
         cut == batch.len()
     }
 
-    fn finish(self) -> Outcome<M> {
+    pub(super) fn finish(self) -> Outcome<M> {
         let exhaustive = self.bound.is_none() && !self.stopped_early;
         // BFS without parent links: re-run the levels down to the deepest finding, with parent
         // links, to rebuild the paths (deterministic order: the same states are found again).

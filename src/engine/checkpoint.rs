@@ -17,13 +17,15 @@
 //! of its initial states, its properties, the fingerprint width); [`load`] refuses a checkpoint
 //! whose tag or identity differs.
 
+use crate::engine::checker::{Search, Trail};
 use crate::engine::codec::StateCodec;
 use crate::engine::fingerprint::Fingerprinter;
+use crate::engine::outcome::{Bound, Options, Outcome};
 use crate::engine::spec::Spec;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The checkpoint format (bumped when the layout changes).
 pub(super) const FORMAT: u32 = 1;
@@ -294,6 +296,127 @@ pub(super) fn load<S>(
         level,
         next,
     })
+}
+
+/// Checkpointing a running search.
+impl<M: Spec> Search<'_, M> {
+    pub(super) fn checkpoint_due(&self) -> bool {
+        self.opts
+            .checkpoint
+            .as_ref()
+            .is_some_and(|c| self.last_checkpoint.elapsed() >= c.every)
+    }
+
+    /// Writes a checkpoint of the BFS at this batch boundary (`--checkpoint`): `rest` of the
+    /// current level at `depth`, and `next`. A failure is noted in the report; the search goes
+    /// on.
+    pub(super) fn save_checkpoint(
+        &mut self,
+        rest: &[(M::State, u64)],
+        next: &[(M::State, u64)],
+        depth: usize,
+    ) {
+        let Some(c) = self.opts.checkpoint.as_ref() else {
+            return;
+        };
+        let Some(codec) = self.m.store() else {
+            return;
+        };
+        let meta = Meta {
+            format: FORMAT,
+            tag: c.tag.clone(),
+            identity: *self
+                .identity
+                .get_or_insert_with(|| identity(self.m, &self.fpr, self.visited.bits())),
+            depth,
+            generated: self.generated,
+            quiescent: self.quiescent,
+            pending_bytes: self.pending_bytes,
+            depth_bound: match self.bound {
+                Some(Bound::Depth(d)) => Some(d),
+                _ => None,
+            },
+            elapsed_ms: self.elapsed().as_millis() as u64,
+            found: self
+                .found
+                .iter()
+                .map(|f| {
+                    f.as_ref().and_then(|(t, why)| match t {
+                        Trail::At { fp, depth } => Some((*fp, *depth, why.clone())),
+                        Trail::Chain(_) => None,
+                    })
+                })
+                .collect(),
+            visited: self.visited.len(),
+            level: rest.len(),
+            next: next.len(),
+        };
+        let r = save(
+            &c.dir,
+            &codec,
+            &meta,
+            self.visited.fingerprints(),
+            rest,
+            next,
+        );
+        let note = self.checkpoint.get_or_insert_with(|| CheckpointNote {
+            dir: c.dir.clone(),
+            ..CheckpointNote::default()
+        });
+        match r {
+            Ok(()) => {
+                note.written += 1;
+                note.states = meta.visited;
+                note.error = None;
+            }
+            Err(e) => note.error = Some(e.to_string()),
+        }
+        self.last_checkpoint = Instant::now();
+    }
+}
+
+/// Resumes the BFS from the checkpoint in `opts.checkpoint`'s directory (which must have been
+/// written with the same tag, by the same model), and goes on checkpointing there.
+pub fn resume<M: Spec>(m: &M, opts: &Options) -> Result<Outcome<M>, String> {
+    let c = opts
+        .checkpoint
+        .as_ref()
+        .ok_or_else(|| "resume needs a checkpoint directory".to_string())?;
+    let codec = m
+        .store()
+        .ok_or_else(|| "this model cannot read its states from disk".to_string())?;
+    let fpr = Fingerprinter::default();
+    let identity = identity(m, &fpr, opts.fingerprint_bits);
+    let loaded = load(&c.dir, &codec, &c.tag, identity)?;
+    let slots = crate::engine::checker::slots_of(m);
+    if loaded.meta.found.len() != slots.len() {
+        return Err(format!(
+            "{} is a checkpoint of another property list",
+            c.dir.display()
+        ));
+    }
+    let mut s = Search::new(m, opts, slots, None);
+    for f in loaded.visited {
+        s.visited.insert(f);
+    }
+    let meta = loaded.meta;
+    s.generated = meta.generated;
+    s.quiescent = meta.quiescent;
+    s.pending_bytes = meta.pending_bytes;
+    s.max_depth = meta.depth;
+    s.bound = meta.depth_bound.map(Bound::Depth);
+    s.elapsed_before = Duration::from_millis(meta.elapsed_ms);
+    for (i, f) in meta.found.into_iter().enumerate() {
+        if let Some((fp, depth, why)) = f {
+            s.found[i] = Some((Trail::At { fp, depth }, why));
+            s.decided[i] = true;
+            s.undecided -= 1;
+        }
+    }
+    // The timeout counts this run's search, not the loading.
+    s.start = Instant::now();
+    s.bfs_levels(loaded.level, loaded.next, meta.depth);
+    Ok(s.finish())
 }
 
 #[cfg(test)]

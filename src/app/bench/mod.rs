@@ -27,6 +27,8 @@ pub enum Engine {
     Dfs,
     /// broadcheck's own search, breadth-first.
     Bfs,
+    /// broadcheck's breadth-first search beyond RAM: `--disk` under a 64 MB budget.
+    BfsDisk,
     /// stateright's BFS on the plain `ActorModel` baseline.
     ActorBfs,
     /// stateright's DFS on the plain `ActorModel` baseline.
@@ -41,6 +43,7 @@ impl Engine {
         match self {
             Engine::Dfs => "broadcheck dfs",
             Engine::Bfs => "broadcheck bfs",
+            Engine::BfsDisk => "bfs --disk, 64M",
             Engine::ActorBfs => "ActorModel bfs",
             Engine::ActorDfs => "ActorModel dfs",
             Engine::Spin => "SPIN default",
@@ -50,6 +53,7 @@ impl Engine {
         [
             Engine::Dfs,
             Engine::Bfs,
+            Engine::BfsDisk,
             Engine::ActorBfs,
             Engine::ActorDfs,
             Engine::Spin,
@@ -61,6 +65,7 @@ impl Engine {
         match self {
             Engine::Dfs => "dfs",
             Engine::Bfs => "bfs",
+            Engine::BfsDisk => "bfs-disk",
             Engine::ActorBfs => "actor-bfs",
             Engine::ActorDfs => "actor-dfs",
             Engine::Spin => "spin",
@@ -140,6 +145,16 @@ pub const WORKLOADS: &[Workload] = &[
         params: &[("senders", "all")],
         runs: &[(Engine::Dfs, POR), (Engine::Dfs, ALL)],
         budget: None,
+    },
+    Workload {
+        name: "all-ack-urb-n4-f2",
+        what: "All-Ack URB (CGR Alg. 3.4), n=4, f=2: 12.2 million states, in memory and on disk",
+        model: "all-ack-urb",
+        n: 4,
+        f: 2,
+        params: &[],
+        runs: &[(Engine::Bfs, RAW), (Engine::BfsDisk, RAW)],
+        budget: Some(600.0),
     },
     Workload {
         name: "om",
@@ -233,6 +248,9 @@ pub const QUICK: &[Workload] = &[
     },
 ];
 
+/// The memory budget of the [`Engine::BfsDisk`] runs.
+const DISK_BUDGET: u64 = 64_000_000;
+
 /// One measurement (what a child process prints as one JSON line).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Measure {
@@ -310,7 +328,7 @@ pub fn run_one(
             );
             (r.unique_states, r.seconds, r.complete, None)
         }
-        Engine::Dfs | Engine::Bfs => {
+        Engine::Dfs | Engine::Bfs | Engine::BfsDisk => {
             let spec = RunSpec {
                 reduce,
                 ..RunSpec::of(w.model, w.n, w.f, w.params)
@@ -325,6 +343,20 @@ pub fn run_one(
                 threads,
                 timeout: Some(timeout),
                 ..Options::default()
+            };
+            // The disk run's files, removed with the directory when the run ends.
+            let dir = tempfile::tempdir().map_err(|e| Error::Io(format!("temp dir: {e}")))?;
+            let opts = if engine == Engine::BfsDisk {
+                crate::engine::stop::set_budget(DISK_BUDGET);
+                Options {
+                    disk: Some(crate::engine::outcome::DiskOptions {
+                        dir: dir.path().to_path_buf(),
+                        memory: None,
+                    }),
+                    ..opts
+                }
+            } else {
+                opts
             };
             let (r, bytes) = entry.check_measured(&spec, &opts)?;
             (r.unique_states, r.seconds, r.exhaustive, Some(bytes))
@@ -497,6 +529,21 @@ pub fn summary(ms: &[Measure]) -> Vec<String> {
     let mut workloads: Vec<&str> = ms.iter().map(|m| m.workload.as_str()).collect();
     workloads.dedup();
     for w in workloads {
+        if let (Some(mem), Some(disk)) = (get(w, Engine::Bfs, &[]), get(w, Engine::BfsDisk, &[])) {
+            let same = if mem.unique_states == disk.unique_states {
+                "same state count".to_string()
+            } else {
+                format!(
+                    "DIFFERENT state counts ({} vs {})",
+                    disk.unique_states, mem.unique_states
+                )
+            };
+            out.push(format!(
+                "{w}: bfs --disk under a 64 MB budget runs at {:.2}x the in-memory bfs's states/s, peak RSS {:.2}x ({same})",
+                disk.states_per_sec() / mem.states_per_sec().max(1e-9),
+                disk.peak_kib as f64 / mem.peak_kib.max(1) as f64,
+            ));
+        }
         let ours = get(w, Engine::Dfs, &[]);
         if let Some(o) = ours.filter(|o| o.exhaustive) {
             for base in [Engine::Spin, Engine::ActorBfs, Engine::ActorDfs] {
