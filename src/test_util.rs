@@ -72,3 +72,22 @@ pub fn assert_trace(r: &Report, id: &str, actions: &[&str]) {
         .collect();
     assert_eq!(got, actions, "{}", r.to_text());
 }
+
+/// What two searches must agree on: unique and generated states, depth, and each property's
+/// status and counterexample path (its replay indices).
+pub type Seen = (
+    usize,
+    usize,
+    usize,
+    Vec<(crate::engine::outcome::Status, Option<Vec<usize>>)>,
+);
+
+/// [`Seen`] of an outcome.
+pub fn seen<M: crate::engine::spec::Spec>(out: &crate::engine::outcome::Outcome<M>) -> Seen {
+    let found = out
+        .findings
+        .iter()
+        .map(|f| (f.status, f.path.as_ref().map(|p| p.indices.clone())))
+        .collect();
+    (out.unique_states, out.states, out.max_depth, found)
+}

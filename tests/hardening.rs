@@ -248,9 +248,13 @@ fn explorer_dirs() -> Vec<std::path::PathBuf> {
         .unwrap_or_default()
 }
 
+/// The Explorer tests run one at a time: one of them counts the Explorer directories.
+static EXPLORER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn the_explorer_survives_idle_connections_and_cleans_up() {
     use std::io::{BufRead, Read, Write};
+    let _one = EXPLORER.lock().unwrap_or_else(|e| e.into_inner());
     let before = explorer_dirs();
     let mut child = bin()
         .args(["explore", "beb", "--n", "3", "--f", "1", "--port", "0"])
@@ -324,4 +328,193 @@ fn the_explorer_survives_idle_connections_and_cleans_up() {
     let status = child.wait().expect("wait");
     assert_eq!(status.code(), Some(130));
     assert!(!new[0].exists(), "{} was not removed", new[0].display());
+}
+
+/// Malformed HTTP, generated from a seed (printed on failure): the Explorer answers each with
+/// a status line or closes, never dies, and still serves a good request afterwards. With
+/// `--max-states` its background check stops and says so.
+#[test]
+fn the_explorer_survives_malformed_requests_and_bounds_its_check() {
+    use std::io::{BufRead, Read, Write};
+    let _one = EXPLORER.lock().unwrap_or_else(|e| e.into_inner());
+    let seed: u64 = std::env::var("BROADCHECK_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed_1e55);
+    let mut child = bin()
+        .args([
+            "explore",
+            "eager-rb",
+            "--reduce",
+            "none",
+            "--port",
+            "0",
+            "--max-states",
+            "500",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("explore starts");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let err = child.stderr.take().expect("stderr");
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let line = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the URL line");
+    let port: u16 = line
+        .split("http://127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in: {line}"));
+    let bounded = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_default();
+    assert!(
+        bounded.contains("BOUNDED") && bounded.contains("500 generated states"),
+        "{bounded}"
+    );
+    // A deterministic generator (xorshift) of broken requests.
+    let mut x = seed;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let shapes: [&dyn Fn(u64) -> Vec<u8>; 10] = [
+        &|r| {
+            (0..(r % 300))
+                .map(|i| ((r >> (i % 50)) & 0xff) as u8)
+                .collect()
+        },
+        &|r| {
+            format!(
+                "GET /.status HTTP/1.1\r\nX: {}\r\n\r\n",
+                "a".repeat(17_000 + (r % 100) as usize)
+            )
+            .into_bytes()
+        },
+        &|r| {
+            format!(
+                "POST /.runtocompletion HTTP/1.1\r\nContent-Length: {}\r\n\r\n",
+                70_000 + r % 1_000_000
+            )
+            .into_bytes()
+        },
+        &|_| b"GET /.status HTTP/1.1\r\nContent-Length: many\r\n\r\n".to_vec(),
+        &|_| b"GET\r\n\r\n".to_vec(),
+        &|r| format!("{} / HTTP/1.1\r\n\r\n", "X".repeat((r % 5000) as usize)).into_bytes(),
+        &|_| b"GET / HTTP/1.1\r\nHost: \xff\xfe\r\n\r\n".to_vec(),
+        &|r| format!("GET /{} HTTP/1.1\r\n", "z".repeat((r % 3000) as usize)).into_bytes(),
+        &|_| b"GET http://evil/ HTTP/1.1\r\n\r\n".to_vec(),
+        &|r| format!("POST /.states HTTP/1.1\r\nContent-Length: 10\r\n\r\n{}", r).into_bytes(),
+    ];
+    // Each cap answers with its own status.
+    let ask = |bytes: &[u8]| -> String {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connects");
+        let _ = s.set_read_timeout(Some(Duration::from_secs(15)));
+        let _ = s.write_all(bytes);
+        let _ = s.shutdown(std::net::Shutdown::Write);
+        let mut resp = String::new();
+        let _ = s.read_to_string(&mut resp);
+        resp.lines().next().unwrap_or("").to_string()
+    };
+    let big_head = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(20_000));
+    assert_eq!(
+        ask(big_head.as_bytes()),
+        "HTTP/1.1 431 Request Header Fields Too Large"
+    );
+    assert_eq!(
+        ask(b"POST /x HTTP/1.1\r\nContent-Length: 999999\r\n\r\n"),
+        "HTTP/1.1 413 Payload Too Large"
+    );
+    assert_eq!(ask(b"garbage\r\n\r\n"), "HTTP/1.1 400 Bad Request");
+    let mut answered = 0;
+    let cases = 300;
+    for case in 0..cases {
+        let r = next();
+        let bytes = shapes[(r % shapes.len() as u64) as usize](next());
+        let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+            panic!("seed {seed:#x} case {case}: the Explorer stopped accepting");
+        };
+        let _ = s.set_read_timeout(Some(Duration::from_secs(15)));
+        let _ = s.write_all(&bytes);
+        let _ = s.shutdown(std::net::Shutdown::Write);
+        let mut resp = Vec::new();
+        let _ = s.read_to_end(&mut resp);
+        if !resp.is_empty() {
+            assert!(
+                resp.starts_with(b"HTTP/1.1 "),
+                "seed {seed:#x} case {case}: {:?}",
+                String::from_utf8_lossy(&resp[..resp.len().min(200)])
+            );
+            answered += 1;
+        }
+    }
+    assert!(
+        child.try_wait().expect("wait").is_none(),
+        "seed {seed:#x}: the Explorer died"
+    );
+    assert!(answered > cases / 2, "seed {seed:#x}: {answered} answered");
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connects");
+    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+    let _ = write!(
+        s,
+        "GET /.status HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    );
+    let mut buf = String::new();
+    let _ = s.read_to_string(&mut buf);
+    assert!(buf.starts_with("HTTP/1.1 200"), "seed {seed:#x}: {buf}");
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+}
+
+/// The Explorer's background check obeys the memory budget: it stops expanding, says so, and
+/// the Explorer keeps serving.
+#[test]
+fn the_explorer_obeys_the_memory_budget() {
+    use std::io::BufRead;
+    let _one = EXPLORER.lock().unwrap_or_else(|e| e.into_inner());
+    let mut child = bin()
+        .args([
+            "--memory-limit",
+            "60M",
+            "explore",
+            "eager-rb",
+            "--reduce",
+            "none",
+            "--param",
+            "msgs=2",
+            "--port",
+            "0",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("explore starts");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let err = child.stderr.take().expect("stderr");
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let url = rx.recv_timeout(Duration::from_secs(30)).expect("the URL line");
+    assert!(url.contains("http://127.0.0.1:"), "{url}");
+    let bounded = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_default();
+    assert!(
+        bounded.contains("BOUNDED") && bounded.contains("memory limit"),
+        "{bounded}"
+    );
+    assert!(child.try_wait().expect("wait").is_none(), "the Explorer died");
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    assert_eq!(child.wait().expect("wait").code(), Some(130));
 }

@@ -17,9 +17,13 @@
 //!   local users could reach too; it serves the same read-only views as the proxy, so no more
 //!   is exposed than the front port already exposes. (Making it process-private would need a
 //!   change to stateright's server.)
-//! - The proxy serves at most 256 connections at once and closes one idle for 10 s, so idle
-//!   sockets cannot exhaust its threads; a second signal or the memory budget's hard limit
-//!   ends the process in a labelled line.
+//! - The proxy serves at most 256 connections at once and closes one idle for 10 s or open
+//!   for 30 s, so idle or trickling sockets cannot exhaust its threads. A request head over
+//!   16 KiB is answered 431, a body over 64 KiB 413, a request that is not HTTP 400.
+//! - Its background check is unbounded. Here it stops expanding states once the memory budget
+//!   is reached or `--max-states` states were generated (stateright's `within_boundary`),
+//!   and says so on stderr; the Explorer then shows the states found until then. A second
+//!   signal or the budget's hard limit ends the process in a labelled line.
 
 use crate::engine::spec::Reported;
 use crate::engine::stateright_view::{stateright_properties, AsSpec};
@@ -32,9 +36,53 @@ use std::time::Duration;
 const MAX_CONNECTIONS: usize = 256;
 /// A connection idle this long is closed.
 const IDLE: Duration = Duration::from_secs(10);
+/// A connection open this long is closed.
+const DEADLINE: Duration = Duration::from_secs(30);
+/// Largest request head and body the proxy reads.
+const MAX_HEAD: usize = 16 << 10;
+const MAX_BODY: usize = 64 << 10;
 
-/// Serves the Explorer on `addr` until SIGINT or SIGTERM. `ready` gets the URL.
-pub fn serve<M>(model: M, addr: SocketAddr, ready: &dyn Fn(&str)) -> Result<()>
+/// Where the background check stops expanding states.
+#[derive(Default)]
+struct Limit {
+    max_states: Option<usize>,
+    generated: std::sync::atomic::AtomicUsize,
+    /// Why it stopped (0: it has not; 1: the state bound; 2: the memory budget).
+    stopped: std::sync::atomic::AtomicU8,
+}
+
+impl Limit {
+    fn admits(&self) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.stopped.load(Relaxed) != 0 {
+            return false;
+        }
+        let n = self.generated.fetch_add(1, Relaxed) + 1;
+        if self.max_states.is_some_and(|m| n > m) {
+            self.stopped.store(1, Relaxed);
+            return false;
+        }
+        if n.is_multiple_of(1024)
+            && matches!(
+                crate::engine::stop::requested(),
+                Some(crate::engine::stop::Request::Memory { .. })
+            )
+        {
+            self.stopped.store(2, Relaxed);
+            return false;
+        }
+        true
+    }
+}
+
+/// Serves the Explorer on `addr` until SIGINT or SIGTERM. `say` gets the URL line, and a line
+/// when the background check stops at `max_states` generated states or the memory budget.
+pub fn serve<M>(
+    model: M,
+    addr: SocketAddr,
+    max_states: Option<usize>,
+    say: &dyn Fn(&str),
+) -> Result<()>
 where
     M: Reported + Send + 'static,
     M::State: PartialEq,
@@ -56,8 +104,13 @@ where
         .map_err(|e| Error::Io(format!("cannot make the Explorer's directory: {e}")))?;
     std::env::set_current_dir(dir.path())
         .map_err(|e| Error::Io(format!("cannot enter {}: {e}", dir.path().display())))?;
+    let limit = std::sync::Arc::new(Limit {
+        max_states,
+        ..Limit::default()
+    });
+    let theirs = limit.clone();
     std::thread::spawn(move || {
-        stateright::Model::checker(Charted(model)).serve(back);
+        stateright::Model::checker(Charted(model, theirs)).serve(back);
     });
     let mut up = false;
     for _ in 0..200 {
@@ -73,7 +126,8 @@ where
     // Start checking at once (the Explorer would otherwise wait for the button).
     let _ = forward(back, b"POST /.runtocompletion HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     let bound = front.local_addr().unwrap_or(addr);
-    ready(&format!("http://{bound}/"));
+    say(&format!("http://{bound}/"));
+    let mut told = false;
     front
         .set_nonblocking(true)
         .map_err(|e| Error::Io(format!("cannot poll {bound}: {e}")))?;
@@ -101,6 +155,17 @@ where
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                let why = limit.stopped.load(std::sync::atomic::Ordering::Relaxed);
+                if why != 0 && !told {
+                    told = true;
+                    say(&match why {
+                        1 => format!(
+                            "explore: BOUNDED: the background check stopped expanding after {} generated states (--max-states); the Explorer shows what it found until then",
+                            max_states.unwrap_or(0)
+                        ),
+                        _ => "explore: BOUNDED: the background check stopped expanding at the memory limit; the Explorer shows what it found until then".to_string(),
+                    });
+                }
                 if crate::engine::stop::requested()
                     .is_some_and(|r| matches!(r, crate::engine::stop::Request::Signal(_)))
                 {
@@ -116,7 +181,7 @@ where
 
 /// The model as the Explorer sees it: the model's own steps and properties, and beside each
 /// state the sequence chart of the path that reached it ([`crate::app::diagram`]).
-struct Charted<M>(M);
+struct Charted<M>(M, std::sync::Arc<Limit>);
 
 impl<M: Reported> AsSpec for Charted<M> {
     type Spec = M;
@@ -153,7 +218,7 @@ impl<M: Reported> stateright::Model for Charted<M> {
         stateright_properties(self)
     }
     fn within_boundary(&self, s: &M::State) -> bool {
-        self.0.within_boundary(s)
+        self.0.within_boundary(s) && self.1.admits()
     }
 }
 
@@ -173,31 +238,85 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
-/// Reads one HTTP request (head and body) from `s`.
-fn read_request(s: &mut TcpStream) -> std::io::Result<Vec<u8>> {
+/// Why a request is refused before it reaches the Explorer.
+#[derive(Debug, PartialEq)]
+enum Refused {
+    HeadTooLarge,
+    BodyTooLarge,
+    Malformed,
+}
+
+impl Refused {
+    fn response(&self) -> &'static str {
+        match self {
+            Refused::HeadTooLarge => "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            Refused::BodyTooLarge => "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            Refused::Malformed => "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        }
+    }
+}
+
+/// Reads one HTTP request (head and body) from `s`, within the size caps and the connection's
+/// deadline; `Ok(Err(_))` if it is refused (a client that closes half-way sent a malformed
+/// request), `Err(_)` if the connection failed or timed out.
+fn read_request(s: &mut TcpStream) -> std::io::Result<std::result::Result<Vec<u8>, Refused>> {
+    let opened = std::time::Instant::now();
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
-    loop {
-        let n = s.read(&mut chunk)?;
-        if n == 0 {
-            return Ok(buf);
+    let mut read = |s: &mut TcpStream, buf: &mut Vec<u8>| -> std::io::Result<bool> {
+        if opened.elapsed() >= DEADLINE {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "deadline",
+            ));
         }
+        let n = s.read(&mut chunk)?;
         buf.extend_from_slice(&chunk[..n]);
+        Ok(n > 0)
+    };
+    loop {
         if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-            let len: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(0);
-            while buf.len() < end + 4 + len {
-                let n = s.read(&mut chunk)?;
-                if n == 0 {
-                    break;
-                }
-                buf.extend_from_slice(&chunk[..n]);
+            if end > MAX_HEAD {
+                return Ok(Err(Refused::HeadTooLarge));
             }
-            return Ok(buf);
+            let Ok(head) = std::str::from_utf8(&buf[..end]) else {
+                return Ok(Err(Refused::Malformed));
+            };
+            let head = head.to_ascii_lowercase();
+            let mut words = head.lines().next().unwrap_or("").split(' ');
+            let well_formed = matches!(
+                (words.next(), words.next(), words.next(), words.next()),
+                (Some(m), Some(p), Some(v), None)
+                    if !m.is_empty() && p.starts_with('/') && v.starts_with("http/1.")
+            );
+            if !well_formed {
+                return Ok(Err(Refused::Malformed));
+            }
+            let mut len = 0;
+            for l in head.lines().skip(1) {
+                if let Some(v) = l.strip_prefix("content-length:") {
+                    match v.trim().parse::<usize>() {
+                        Ok(n) => len = n,
+                        Err(_) => return Ok(Err(Refused::Malformed)),
+                    }
+                }
+            }
+            if len > MAX_BODY {
+                return Ok(Err(Refused::BodyTooLarge));
+            }
+            while buf.len() < end + 4 + len {
+                if !read(s, &mut buf)? {
+                    return Ok(Err(Refused::Malformed));
+                }
+            }
+            buf.truncate(end + 4 + len);
+            return Ok(Ok(buf));
+        }
+        if buf.len() > MAX_HEAD {
+            return Ok(Err(Refused::HeadTooLarge));
+        }
+        if !read(s, &mut buf)? {
+            return Ok(Err(Refused::Malformed));
         }
     }
 }
@@ -214,7 +333,14 @@ fn forward(back: SocketAddr, request: &[u8]) -> std::io::Result<Vec<u8>> {
 
 /// Forwards one request, adding `Connection: close` and the missing content type.
 fn proxy(mut client: TcpStream, back: SocketAddr) -> std::io::Result<()> {
-    let req = read_request(&mut client)?;
+    let req = match read_request(&mut client)? {
+        Ok(req) => req,
+        Err(refused) => {
+            // A client that closed its side does not read the answer; that is fine.
+            let _ = client.write_all(refused.response().as_bytes());
+            return Ok(());
+        }
+    };
     let Some(end) = req.windows(4).position(|w| w == b"\r\n\r\n") else {
         return Ok(());
     };

@@ -47,7 +47,8 @@ pub trait ModelEntry: Sync {
         &self,
         spec: &RunSpec,
         addr: std::net::SocketAddr,
-        ready: &dyn Fn(&str),
+        max_states: Option<usize>,
+        say: &dyn Fn(&str),
     ) -> Result<()>;
     /// Builds the model and audits what its reductions rely on (see [`crate::runtime::system::System::audit`]).
     fn audit(&self, spec: &RunSpec, max_states: usize) -> Result<Vec<String>>;
@@ -237,10 +238,11 @@ impl<B: Builder> ModelEntry for B {
         &self,
         spec: &RunSpec,
         addr: std::net::SocketAddr,
-        ready: &dyn Fn(&str),
+        max_states: Option<usize>,
+        say: &dyn Fn(&str),
     ) -> Result<()> {
         let (m, _) = self.build(spec)?;
-        crate::app::explorer::serve(m, addr, ready)
+        crate::app::explorer::serve(m, addr, max_states, say)
     }
 }
 

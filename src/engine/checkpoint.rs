@@ -423,22 +423,13 @@ pub fn resume<M: Spec>(m: &M, opts: &Options) -> Result<Outcome<M>, String> {
 mod tests {
     use super::CheckpointOptions;
     use crate::engine::checker::{check, resume};
-    use crate::engine::outcome::{Options, Outcome, Status};
+    use crate::engine::outcome::Options;
     use crate::engine::spec::Spec;
     use crate::models::params::RunSpec;
     use crate::models::{broadcast::beb, broadcast::eager_rb, broadcast::majority_ack_urb};
     use std::time::Duration;
 
-    type Seen = (usize, usize, usize, Vec<(Status, Option<Vec<usize>>)>);
-
-    fn seen<M: Spec>(out: &Outcome<M>) -> Seen {
-        let found = out
-            .findings
-            .iter()
-            .map(|f| (f.status, f.path.as_ref().map(|p| p.indices.clone())))
-            .collect();
-        (out.unique_states, out.states, out.max_depth, found)
-    }
+    use crate::test_util::seen;
 
     fn opts(dir: &std::path::Path, timeout: Option<Duration>, tag: &str) -> Options {
         Options {

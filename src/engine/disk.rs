@@ -483,22 +483,13 @@ pub(super) fn chain(run: &Files, fp: u64, depth: usize) -> io::Result<Option<Vec
 #[cfg(test)]
 mod tests {
     use crate::engine::checker::check;
-    use crate::engine::outcome::{DiskOptions, Options, Outcome, Status};
+    use crate::engine::outcome::{DiskOptions, Options, Status};
     use crate::engine::spec::Spec;
     use crate::models::params::RunSpec;
     use crate::models::{agreement::om, broadcast::beb, broadcast::eager_rb};
     use crate::models::{broadcast::majority_ack_urb, order::causal_waiting};
 
-    type Seen = (usize, usize, usize, Vec<(Status, Option<Vec<usize>>)>);
-
-    fn seen<M: Spec>(out: &Outcome<M>) -> Seen {
-        let found = out
-            .findings
-            .iter()
-            .map(|f| (f.status, f.path.as_ref().map(|p| p.indices.clone())))
-            .collect();
-        (out.unique_states, out.states, out.max_depth, found)
-    }
+    use crate::test_util::seen;
 
     /// In memory and on disk, with the visited set all in memory or spilled every few
     /// hundred fingerprints, on one and two threads: the same counts, verdicts and paths.

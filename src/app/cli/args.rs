@@ -369,6 +369,11 @@ pub(super) struct ExploreArgs {
     /// Address to bind.
     #[arg(long, default_value = "127.0.0.1")]
     pub(super) bind: String,
+    /// Port to bind (0: any free port; the line printed names the one bound).
     #[arg(long, default_value_t = 3000)]
     pub(super) port: u16,
+    /// The background check stops expanding states after this many are generated (it also
+    /// stops at the memory budget); the Explorer shows what was found until then.
+    #[arg(long)]
+    pub(super) max_states: Option<usize>,
 }

@@ -542,11 +542,15 @@ pub(super) fn explore(a: ExploreArgs, reg: &Registry) -> Result<i32> {
         }
         None => String::new(),
     };
-    entry.explore(&spec, addr, &|url| {
-        eprintln!(
-            "Explorer for {} at {url}{suffix}  (Ctrl-C to stop)",
-            spec.model
-        );
+    entry.explore(&spec, addr, a.max_states, &|line| {
+        if line.starts_with("http") {
+            super::say(&format!(
+                "Explorer for {} at {line}{suffix}  (Ctrl-C to stop)",
+                spec.model
+            ));
+        } else {
+            super::say(line);
+        }
     })?;
     // The Explorer stops on a signal only.
     Ok(match crate::engine::stop::requested() {
