@@ -505,14 +505,19 @@ fn the_explorer_obeys_the_memory_budget() {
             let _ = tx.send(line);
         }
     });
-    let url = rx.recv_timeout(Duration::from_secs(30)).expect("the URL line");
+    let url = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the URL line");
     assert!(url.contains("http://127.0.0.1:"), "{url}");
     let bounded = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_default();
     assert!(
         bounded.contains("BOUNDED") && bounded.contains("memory limit"),
         "{bounded}"
     );
-    assert!(child.try_wait().expect("wait").is_none(), "the Explorer died");
+    assert!(
+        child.try_wait().expect("wait").is_none(),
+        "the Explorer died"
+    );
     let _ = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status();

@@ -36,11 +36,23 @@ static SIGNAL: AtomicUsize = AtomicUsize::new(0);
 /// The hard limit was hit (its line is being written).
 static DYING: AtomicBool = AtomicBool::new(false);
 
-/// The global allocator: mimalloc, counting what is held.
+/// The global allocator: mimalloc, counting what is held. Installed by the default
+/// `global-allocator` feature; a crate with that feature off installs it itself
+/// (`#[global_allocator] static A: Budgeted = Budgeted;`) to keep the memory budget.
 pub struct Budgeted;
 
+#[cfg(feature = "global-allocator")]
 #[global_allocator]
 static ALLOC: Budgeted = Budgeted;
+
+/// Some allocation went through [`Budgeted`] (so the budget is enforced).
+static COUNTING: AtomicBool = AtomicBool::new(false);
+
+/// Whether this process's allocator counts what it holds: false if the binary installed
+/// another global allocator, and the memory budget is then not enforced.
+pub fn counting() -> bool {
+    COUNTING.load(Relaxed)
+}
 
 /// Bytes a thread may count locally before it adds them to [`HELD`]: one shared atomic
 /// updated on every allocation would make the search's workers contend for its cache line.
@@ -63,6 +75,9 @@ pub fn flush_thread() {
 impl Budgeted {
     #[inline]
     fn count(bytes: i64) {
+        if !COUNTING.load(Relaxed) {
+            COUNTING.store(true, Relaxed);
+        }
         let flushed = DELTA
             .try_with(|d| {
                 let x = d.get() + bytes;

@@ -137,6 +137,9 @@ fn run(cli: Cli, reg: &Registry) -> Result<i32> {
         None => stop::default_budget(),
     };
     stop::set_budget(budget);
+    if !stop::counting() {
+        say("warning: the memory budget is not enforced: this binary's global allocator is not broadcheck's counting one (engine::stop::Budgeted)");
+    }
     stop::install_signal_handlers()
         .map_err(|e| Error::Io(format!("cannot install signal handlers: {e}")))?;
     match cli.command {
