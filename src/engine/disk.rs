@@ -383,6 +383,10 @@ fn levels<M: Spec>(search: &mut Search<'_, M>, io: &Io<'_, M::State>) -> io::Res
                 spill(search, &info, &mut next)?;
             }
             if search.timed_out() {
+                // The count at the stop includes the candidates waiting for `D`, as the
+                // in-memory search's includes every state it inserted.
+                next.settle(&info)?;
+                set_unique(search, before + next.fresh);
                 return Ok(());
             }
             let go = search.bfs_batch(&batch, depth, &mut scratch, &mut next);
@@ -395,6 +399,8 @@ fn levels<M: Spec>(search: &mut Search<'_, M>, io: &Io<'_, M::State>) -> io::Res
                 .pending_bytes
                 .max(batch.capacity() * std::mem::size_of::<(M::State, u64)>());
             if !go {
+                next.settle(&info)?;
+                set_unique(search, before + next.fresh);
                 return Ok(());
             }
         }
@@ -508,6 +514,7 @@ mod tests {
                 };
                 let disk = check(m, &opts);
                 assert_eq!(disk.bound, mem.bound, "{name} {memory:?} {threads}");
+                assert_eq!(disk.stopped_early, mem.stopped_early, "{name}");
                 assert_eq!(seen(&disk), seen(&mem), "{name} {memory:?} {threads}");
                 assert!(disk.disk_bytes > 0, "{name}");
             }
@@ -528,6 +535,14 @@ mod tests {
         // Violations (BEB2 with a crashed sender) and witnesses, rebuilt from parent files.
         let (m, _) = beb::ENTRY.system(&spec(3, 1, &[])).expect("valid");
         same_on_disk("beb", &m);
+        // A search that stops once RB4 and its witness are decided, with candidates waiting.
+        let early = RunSpec {
+            properties: vec!["RB4".into()],
+            ..spec(4, 1, &[])
+        };
+        let (m, _) = beb::ENTRY.system(&early).expect("valid");
+        assert!(check(&m, &Options::default()).stopped_early);
+        same_on_disk("beb RB4", &m);
         let (m, _) = majority_ack_urb::ENTRY
             .system(&spec(4, 1, &[]))
             .expect("valid");
