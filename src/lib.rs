@@ -78,6 +78,7 @@
 //! `broadcheck new NAME` writes such a crate, with model files and a CI workflow;
 //! `docs/own-algorithm.md` walks through one from a wrong first version to the fix.
 
+pub mod actor;
 pub mod app;
 pub mod engine;
 pub mod error;

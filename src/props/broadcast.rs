@@ -386,6 +386,30 @@ fn some_correct_broadcast(n: u8, h: &History) -> bool {
     h.broadcast.iter().any(|m| correct.contains(m.origin))
 }
 
+/// A catalogue predicate over a history alone (`n` processes): what a recorded run is judged
+/// by ([`crate::actor::judge`]), the very functions the checker's properties call.
+pub type HistoryPredicate = fn(u8, &History) -> Option<String>;
+
+/// The history predicate of a catalogue property (`None` for the probabilistic ones, which a
+/// single run cannot judge).
+pub fn history_predicate(meta: &PropMeta) -> Option<HistoryPredicate> {
+    let table: &[(&PropMeta, HistoryPredicate)] = &[
+        (&BEB1, beb1),
+        (&RB1, rb1),
+        (&RB2, |_, h| no_duplication(h)),
+        (&RB3, |_, h| no_creation(h)),
+        (&RB4, rb4),
+        (&URB4, urb4),
+        (&PFD1, pfd1),
+        (&PFD2, |_, h| pfd2(h)),
+        (&FRB5, |_, h| fifo(h)),
+        (&CRB5, |_, h| causal(h)),
+        (&TOB5, |_, h| total_order(h)),
+        (&FTOB5, |_, h| fifo(h).or_else(|| total_order(h))),
+    ];
+    table.iter().find(|(m, _)| m.id == meta.id).map(|(_, f)| *f)
+}
+
 /// The broadcast catalogue bound to a runtime model.
 pub fn broadcast_catalogue<P: Protocol>() -> Vec<PropDef<System<P>>> {
     let mut defs = reliable_catalogue::<P>();

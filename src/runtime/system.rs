@@ -319,7 +319,7 @@ impl<P: Protocol> System<P> {
     }
 
     /// The heartbeat detector's timing, if it runs one.
-    pub(super) fn timing(&self) -> Option<crate::runtime::heartbeat::Timing> {
+    pub fn timing(&self) -> Option<crate::runtime::heartbeat::Timing> {
         match self.detector {
             Some(Detector::Heartbeat(t)) => Some(t),
             _ => None,
