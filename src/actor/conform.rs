@@ -63,12 +63,15 @@ pub fn conform<P: Protocol>(
     if let Some(why) = unsupported(&sys) {
         return Ok(Err(why));
     }
-    let differences = encoding_differences(&sys);
+    let mut differences = encoding_differences(&sys);
     let ours = check(&sys, &Options::default());
     let actors = match check_actors(prepare()?, max_states) {
         Ok(a) => a,
         Err(why) => return Ok(Err(why)),
     };
+    if actors.random_steps {
+        differences.push("a random choice of targets is a step of its own in stateright, interleaving with others; the runtime resolves it within the handler's step");
+    }
     let (runtime_states, runtime_complete) = count_runtime(prepare()?, max_states);
     let mut verdicts = Vec::new();
     for f in &ours.findings {

@@ -28,12 +28,22 @@ pub enum Ending {
     AsRecorded,
 }
 
+/// A property's verdict on one run.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    Holds,
+    Violated,
+    /// Liveness on a run cut short: it might still have been met.
+    Unknown,
+}
+
 /// One property on one run.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct RunVerdict {
     pub property: &'static str,
     pub kind: &'static str,
-    pub holds: bool,
+    pub status: RunStatus,
     /// Why it fails.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub why: Option<String>,
@@ -73,17 +83,23 @@ pub struct RunReport {
 
 impl RunReport {
     pub fn violated(&self) -> bool {
-        self.verdicts.iter().any(|v| !v.holds)
+        self.verdicts.iter().any(|v| v.status == RunStatus::Violated)
+    }
+
+    pub fn unknown(&self) -> bool {
+        self.verdicts.iter().any(|v| v.status == RunStatus::Unknown)
     }
 }
 
-/// The properties a trace can be judged by, by name (IDs, aliases or short names); all of the
-/// catalogue's that a single run can judge when `names` is empty.
-pub fn select(names: &[String]) -> Result<Vec<&'static PropMeta>, String> {
+/// The properties a trace can be judged by, by name (IDs, aliases or short names); when
+/// `names` is empty, all of the catalogue's that a single run can judge (the failure
+/// detector's only with `detector`).
+pub fn select(names: &[String], detector: bool) -> Result<Vec<&'static PropMeta>, String> {
     let judgeable: Vec<&'static PropMeta> = props::BROADCAST_CATALOGUE
         .iter()
         .copied()
         .filter(|m| history_predicate(m).is_some())
+        .filter(|m| detector || !names.is_empty() || !m.needs_detector)
         .collect();
     if names.is_empty() {
         return Ok(judgeable);
@@ -135,7 +151,7 @@ pub fn judge(trace: &Trace, n: u8, props: &[&'static PropMeta], ending: Ending) 
                 verdicts[k] = Some(RunVerdict {
                     property: meta.name,
                     kind: meta.kind.name(),
-                    holds: false,
+                    status: RunStatus::Violated,
                     why: Some(why),
                     line: trace.lines.get(i).copied(),
                     event: serde_json::to_string(e).ok(),
@@ -152,10 +168,15 @@ pub fn judge(trace: &Trace, n: u8, props: &[&'static PropMeta], ending: Ending) 
                     Kind::Safety => None,
                     _ => history_predicate(meta).and_then(|p| p(n, &h)),
                 };
+                let status = match (&why, &ending) {
+                    (None, _) => RunStatus::Holds,
+                    (Some(_), Ending::CutShort) => RunStatus::Unknown,
+                    (Some(_), _) => RunStatus::Violated,
+                };
                 RunVerdict {
                     property: meta.name,
                     kind: meta.kind.name(),
-                    holds: why.is_none(),
+                    status,
                     why,
                     line: None,
                     event: None,
@@ -272,7 +293,11 @@ pub fn render(r: &RunReport) -> String {
     };
     s += &format!("run of {} processes, {} events; {ending}\n", r.n, r.events);
     for v in &r.verdicts {
-        let label = if v.holds { "holds" } else { "VIOLATED" };
+        let label = match v.status {
+            RunStatus::Holds => "holds",
+            RunStatus::Violated => "VIOLATED",
+            RunStatus::Unknown => "UNKNOWN (cut short)",
+        };
         let how = match v.kind {
             "liveness" => " (on this run, at its end)",
             _ => " (on this run)",
@@ -315,7 +340,7 @@ mod tests {
     fn judged(lines: &[&str], n: u8, prop: &str) -> RunVerdict {
         let text = lines.join("\n");
         let (t, n) = parse(&text, Some(n)).expect("valid trace");
-        let props = select(&[prop.to_string()]).expect("known");
+        let props = select(&[prop.to_string()], false).expect("known");
         judge(&t, n, &props, Ending::AsRecorded).verdicts.remove(0)
     }
 
@@ -332,12 +357,12 @@ mod tests {
     fn hand_written_violations_are_caught() {
         let d0 = d(1, "m0.1");
         let v = judged(&[B00, &d0, &d0], 2, "RB2");
-        assert!(!v.holds && v.line == Some(3), "{v:?}");
-        assert!(judged(&[B00, &d0], 2, "RB2").holds);
+        assert!(v.status == RunStatus::Violated && v.line == Some(3), "{v:?}");
+        assert!(judged(&[B00, &d0], 2, "RB2").status == RunStatus::Holds);
 
         // Delivering what nobody broadcast is RB3, not bad input.
         let v = judged(&[&d(1, "m1.1")], 2, "RB3");
-        assert!(!v.holds, "{v:?}");
+        assert!(v.status == RunStatus::Violated, "{v:?}");
         assert_eq!(
             v.why.as_deref(),
             Some("p1 delivered m1.1, which p1 never broadcast")
@@ -345,21 +370,21 @@ mod tests {
 
         let v = judged(&[B00, &d(0, "m0.1")], 2, "RB4");
         assert!(
-            !v.holds && v.why.as_deref().unwrap_or("").contains("p1 never"),
+            v.status == RunStatus::Violated && v.why.as_deref().unwrap_or("").contains("p1 never"),
             "{v:?}"
         );
-        assert!(judged(&[B00, &d(0, "m0.1"), &d(1, "m0.1")], 2, "RB4").holds);
+        assert_eq!(judged(&[B00, &d(0, "m0.1"), &d(1, "m0.1")], 2, "RB4").status, RunStatus::Holds);
 
         let v = judged(&[B00, B01, &d(1, "m0.2"), &d(1, "m0.1")], 2, "FRB5");
-        assert!(!v.holds && v.line == Some(3), "{v:?}");
-        assert!(judged(&[B00, B01, &d(1, "m0.1"), &d(1, "m0.2")], 2, "FRB5").holds);
+        assert!(v.status == RunStatus::Violated && v.line == Some(3), "{v:?}");
+        assert_eq!(judged(&[B00, B01, &d(1, "m0.1"), &d(1, "m0.2")], 2, "FRB5").status, RunStatus::Holds);
 
         // p1 delivers m0.1, then broadcasts m1.1: m0.1 → m1.1; p2 delivers m1.1 first.
         let causal = [B00, &d(1, "m0.1"), B10, &d(2, "m1.1"), &d(2, "m0.1")];
         let v = judged(&causal, 3, "CRB5");
-        assert!(!v.holds && v.line == Some(4), "{v:?}");
+        assert!(v.status == RunStatus::Violated && v.line == Some(4), "{v:?}");
         let ok = [B00, &d(1, "m0.1"), B10, &d(2, "m0.1"), &d(2, "m1.1")];
-        assert!(judged(&ok, 3, "CRB5").holds);
+        assert_eq!(judged(&ok, 3, "CRB5").status, RunStatus::Holds);
 
         let tob = [
             B00,
@@ -370,18 +395,20 @@ mod tests {
             &d(1, "m0.1"),
         ];
         let v = judged(&tob, 2, "TOB5");
-        assert!(!v.holds && v.line == Some(6), "{v:?}");
+        assert!(v.status == RunStatus::Violated && v.line == Some(6), "{v:?}");
 
         let crash = r#"{"t_us":5,"p":1,"event":"crash"}"#;
         let suspect = r#"{"t_us":6,"p":0,"event":"suspect","q":1}"#;
-        assert!(judged(&[crash, suspect], 2, "PFD2").holds);
-        assert!(!judged(&[suspect], 2, "PFD2").holds);
-        assert!(!judged(&[crash], 2, "PFD1").holds);
+        assert_eq!(judged(&[crash, suspect], 2, "PFD2").status, RunStatus::Holds);
+        assert_eq!(judged(&[suspect], 2, "PFD2").status, RunStatus::Violated);
+        assert_eq!(judged(&[crash], 2, "PFD1").status, RunStatus::Violated);
     }
 
     #[test]
     fn probabilistic_properties_are_not_judged_on_one_run() {
-        assert!(select(&["PRB4".into()]).is_err());
-        assert!(select(&["URB4".into()]).is_ok());
+        assert!(select(&["PRB4".into()], false).is_err());
+        assert!(select(&["URB4".into()], false).is_ok());
+        assert!(select(&[], false).expect("all").iter().all(|m| !m.needs_detector));
+        assert!(select(&[], true).expect("all").iter().any(|m| m.needs_detector));
     }
 }

@@ -116,8 +116,15 @@ pub fn actor_model<P: Protocol>(sys: System<P>) -> Result<Actors<P>, String> {
             m = m.property(Expectation::Sometimes, meta.witness, witness[i]);
         }
     }
+    // Not a property of the algorithm: tells the conformance whether random choices happen.
+    m = m.property(Expectation::Sometimes, RANDOM_STEP, |_, s| {
+        s.random_choices.iter().any(|r| !r.map.is_empty())
+    });
     Ok(m)
 }
+
+/// The observer property that finds a pending random choice.
+pub const RANDOM_STEP: &str = "(observer) a random choice is pending";
 
 const MAX: usize = 16;
 type Cond<P> = fn(&Actors<P>, &ActorsState<P>) -> bool;
@@ -203,11 +210,27 @@ pub fn to_system_state<P: Protocol>(sys: &System<P>, s: &ActorsState<P>) -> SysS
         }
     }
     let mut net: Net<P::Msg> = Net::new();
-    for e in s.network.iter_all() {
-        let (src, dst) = (usize::from(e.src), usize::from(e.dst));
-        if let Wire::App(msg) = e.msg {
+    let mut add = |src: Id, dst: Id, w: &Wire<P::Msg>| {
+        let (src, dst) = (usize::from(src), usize::from(dst));
+        if let Wire::App(msg) = w {
             if src < n && dst < n && !hist.crashed.contains(dst as Pid) {
                 sys.net.push(&mut net, src as Pid, dst as Pid, msg.clone());
+            }
+        }
+    };
+    match &s.network {
+        // stateright 0.31's `iter_all` never moves past the head of an ordered channel (its
+        // cursor is not advanced): it yields that message forever. Read the queues directly.
+        Network::Ordered(channels) => {
+            for (&(src, dst), queue) in channels {
+                for w in queue {
+                    add(src, dst, w);
+                }
+            }
+        }
+        other => {
+            for e in other.iter_all() {
+                add(e.src, e.dst, e.msg);
             }
         }
     }
@@ -244,6 +267,9 @@ pub struct ActorCheck {
     pub violated: Vec<(&'static str, bool)>,
     /// Per property ID with a witness: one was found.
     pub witnessed: Vec<(&'static str, bool)>,
+    /// Some state has a random choice pending (its own step here, part of the handler's
+    /// step in the runtime).
+    pub random_steps: bool,
 }
 
 /// A never-met finish condition: stateright explores everything.
@@ -252,7 +278,7 @@ fn everything() -> HasDiscoveries {
 }
 
 /// Checks the actor model of `sys` with stateright's BFS, exploring every state (up to
-/// `max_states`).
+/// `max_states` generated states, duplicates included: stateright's `target_state_count`).
 pub fn check_actors<P: Protocol>(sys: System<P>, max_states: usize) -> Result<ActorCheck, String> {
     let metas: Vec<_> = sys
         .props
@@ -270,7 +296,8 @@ pub fn check_actors<P: Protocol>(sys: System<P>, max_states: usize) -> Result<Ac
     let unique = c.unique_state_count();
     Ok(ActorCheck {
         unique,
-        complete: unique < max_states,
+        complete: c.state_count() < max_states,
+        random_steps: c.discovery(RANDOM_STEP).is_some(),
         violated: metas
             .iter()
             .map(|(meta, _)| (meta.id, c.discovery(meta.name).is_some()))
@@ -284,7 +311,7 @@ pub fn check_actors<P: Protocol>(sys: System<P>, max_states: usize) -> Result<Ac
 }
 
 /// Unique states of the runtime model itself under stateright's BFS (every state, up to
-/// `max_states`): the other side of a count comparison.
+/// `max_states` generated): the other side of a count comparison.
 pub fn count_runtime<P: Protocol>(sys: System<P>, max_states: usize) -> (usize, bool) {
     let c = sys
         .checker()
@@ -293,8 +320,7 @@ pub fn count_runtime<P: Protocol>(sys: System<P>, max_states: usize) -> (usize, 
         .target_state_count(max_states)
         .spawn_bfs()
         .join();
-    let u = c.unique_state_count();
-    (u, u < max_states)
+    (c.unique_state_count(), c.state_count() < max_states)
 }
 
 /// Where the two encodings are not isomorphic, and so why their counts may differ.
@@ -358,5 +384,27 @@ mod tests {
             .expect("valid");
         let a = check_actors(s, 1_000_000).expect("an actor model");
         assert_eq!(a.violated, vec![("RB4", true), ("BEB1", false)], "{a:?}");
+    }
+
+    /// stateright 0.31's `Network::iter_all` repeats the head of an ordered channel forever;
+    /// the runtime view reads ordered queues itself, in order.
+    #[test]
+    fn ordered_networks_are_read_whole_and_in_order() {
+        let mut sp = spec(2, 0, &["FRB5"]);
+        for (k, v) in [("senders", "all"), ("msgs", "2"), ("network", "fifo")] {
+            sp.params.insert(k.into(), v.into());
+        }
+        let (sys, _) = eager_rb::ENTRY.system(&sp).expect("valid");
+        let m = actor_model(sys).expect("an actor model");
+        let mut s = m.init_states().remove(0);
+        let (a, b) = (Id::from(0), Id::from(1));
+        let data = |seq| Wire::App(crate::runtime::protocol::Data(MsgId { origin: 0, seq }));
+        s.network = Network::new_ordered([
+            stateright::actor::Envelope { src: a, dst: b, msg: data(0) },
+            stateright::actor::Envelope { src: a, dst: b, msg: data(1) },
+        ]);
+        let t = to_system_state(&m.cfg, &s);
+        let seqs: Vec<u8> = t.net.iter().map(|e| e.msg.0.seq).collect();
+        assert_eq!(seqs, vec![0, 1]);
     }
 }

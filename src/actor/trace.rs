@@ -61,6 +61,12 @@ pub struct Header {
     pub n: u8,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub model: String,
+    /// The run had a failure detector (PFD1/PFD2 apply).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub detector: bool,
+    /// The properties the run was judged by (IDs): `check-trace`'s default.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub properties: Vec<String>,
 }
 
 /// Message ids as the reports write them: `m0.1` is p0's first message.
@@ -254,6 +260,8 @@ mod tests {
         let h = Header {
             n: 2,
             model: "beb".into(),
+            detector: false,
+            properties: vec!["RB4".into()],
         };
         write(&mut buf, &h, &evs).expect("in memory");
         let text = String::from_utf8(buf).expect("utf-8");

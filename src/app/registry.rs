@@ -55,6 +55,18 @@ pub trait ModelEntry: Sync {
     /// Like [`ModelEntry::check`], also returning the checker's memory (visited set plus
     /// waiting states, in bytes).
     fn check_measured(&self, spec: &RunSpec, opts: &Options) -> Result<(Report, CheckerBytes)>;
+    /// broadcheck's search beside stateright's on the model's actor form.
+    fn actor_conformance(
+        &self,
+        spec: &RunSpec,
+        max_states: usize,
+    ) -> Result<std::result::Result<crate::actor::conform::Row, String>>;
+    /// The algorithm on real UDP sockets.
+    fn run_live(
+        &self,
+        spec: &RunSpec,
+        opts: &crate::actor::udp::RunOptions,
+    ) -> Result<crate::models::entry::LiveRun>;
 }
 
 /// Renders the chart of a trace handle.
@@ -202,6 +214,20 @@ impl<B: Builder> ModelEntry for B {
         let (m, params) = self.build(spec)?;
         guard_storage(&m, Builder::info(self).name, opts)?;
         Ok(check_and_report(&m, Builder::info(self), &params, opts))
+    }
+    fn actor_conformance(
+        &self,
+        spec: &RunSpec,
+        max_states: usize,
+    ) -> Result<std::result::Result<crate::actor::conform::Row, String>> {
+        Builder::actor_conformance(self, spec, max_states)
+    }
+    fn run_live(
+        &self,
+        spec: &RunSpec,
+        opts: &crate::actor::udp::RunOptions,
+    ) -> Result<crate::models::entry::LiveRun> {
+        Builder::run_live(self, spec, opts)
     }
     fn replay(&self, spec: &RunSpec, handle: &str) -> Result<Report> {
         let (m, params) = self.build(spec)?;

@@ -143,6 +143,35 @@ impl<P: Protocol> Builder for Entry<P> {
         m.audit(max_states)
     }
 
+    fn actor_conformance(
+        &self,
+        spec: &RunSpec,
+        max_states: usize,
+    ) -> Result<std::result::Result<crate::actor::conform::Row, String>> {
+        let mut spec = spec.clone();
+        spec.reduce = crate::engine::reductions::Reductions::default();
+        crate::actor::conform::conform(&|| self.system(&spec).map(|(s, _)| s), max_states)
+    }
+
+    fn run_live(&self, spec: &RunSpec, opts: &crate::actor::udp::RunOptions) -> Result<LiveRun> {
+        let mut spec = spec.clone();
+        spec.reduce = crate::engine::reductions::Reductions::default();
+        let (sys, _) = self.system(&spec)?;
+        let (props, skipped): (Vec<&'static PropMeta>, Vec<&'static PropMeta>) = sys
+            .props
+            .iter()
+            .map(|d| d.meta)
+            .partition(|m| props::history_predicate(m).is_some());
+        let outcome = crate::actor::udp::run(&sys, opts).map_err(Error::input)?;
+        Ok(LiveRun {
+            outcome,
+            n: sys.env.n,
+            props,
+            skipped,
+            detector: sys.proto.uses_detector(),
+        })
+    }
+
     fn probability(&self, mut m: System<P>, opts: &ProbOptions) -> Result<Vec<Probability>> {
         m.drop_ignored = true;
         let m = &m;
@@ -190,6 +219,37 @@ pub trait Builder: Sync {
     fn audit(&self, _m: &Self::Model, _max_states: usize) -> Vec<String> {
         Vec::new()
     }
+    /// broadcheck's search beside stateright's checker on the model's actor form
+    /// ([`crate::actor::conform`]); `Ok(Err(why))` when the model has none.
+    fn actor_conformance(
+        &self,
+        _spec: &RunSpec,
+        _max_states: usize,
+    ) -> Result<std::result::Result<crate::actor::conform::Row, String>> {
+        Ok(Err(format!(
+            "{} is not a model of the asynchronous runtime (no actor form)",
+            Builder::info(self).name
+        )))
+    }
+    /// Runs the algorithm on real UDP sockets ([`crate::actor::udp`]).
+    fn run_live(&self, _spec: &RunSpec, _opts: &crate::actor::udp::RunOptions) -> Result<LiveRun> {
+        Err(Error::input(format!(
+            "run works on the asynchronous broadcast models; {} is not one",
+            Builder::info(self).name
+        )))
+    }
+}
+
+/// A real run and what to judge it by.
+pub struct LiveRun {
+    pub outcome: crate::actor::udp::RunOutcome,
+    pub n: u8,
+    /// The selected properties a single run can judge.
+    pub props: Vec<&'static PropMeta>,
+    /// Selected properties it cannot (probabilistic ones).
+    pub skipped: Vec<&'static PropMeta>,
+    /// The protocol ran a failure detector (heartbeats).
+    pub detector: bool,
 }
 
 /// A round-based model the CLI can run.

@@ -100,12 +100,99 @@ pub(super) enum Command {
     New(NewArgs),
     /// Serve stateright's web Explorer on a model (loopback only by default).
     Explore(ExploreArgs),
+    /// Run the algorithm on real UDP sockets on 127.0.0.1, one stateright actor per process,
+    /// with real crashes, losses and delays; then judge the recorded run by the checker's own
+    /// property predicates (liveness at the end of the run, and labelled so).
+    ///
+    /// Example: broadcheck run beb --n 3 --crash p0@after-sends:1
+    Run(RunArgs),
+    /// Judge a recorded run (JSON lines, docs/trace-format.md), from `run --trace-out` or from
+    /// any implementation, by the checker's property predicates.
+    ///
+    /// Example: broadcheck check-trace run.jsonl --property RB4
+    CheckTrace(CheckTraceArgs),
+    /// Check model files twice, with broadcheck's search and with stateright's own checker on
+    /// the algorithm's actor form, and print both verdicts and state counts side by side.
+    /// Exit 1 if a verdict differs, or if counts differ where the encodings are isomorphic.
+    ///
+    /// Example: broadcheck conform models/beb-crash-violates-rb4.toml
+    Conform(ConformArgs),
     /// Measure the checker on fixed workloads: states/s, peak memory, bytes per state, the
     /// speed-up over a plain stateright ActorModel, and what each reduction saves.
     ///
     /// Every run is a child process of its own (its peak memory is its own). Takes several
     /// minutes; --quick runs small versions in seconds.
     Bench(BenchArgs),
+}
+
+#[derive(Args, Debug)]
+pub(super) struct RunArgs {
+    /// A model name (see `broadcheck list`) or a model file (FILE.toml).
+    pub(super) target: String,
+    /// Number of processes (default: the model's).
+    #[arg(long)]
+    pub(super) n: Option<u32>,
+    /// A model parameter, e.g. --param senders=all (repeatable).
+    #[arg(long = "param", short = 'p', value_name = "KEY=VALUE")]
+    pub(super) params: Vec<String>,
+    /// A property to judge the run by (repeatable; default: the algorithm's claims).
+    #[arg(long = "property", short = 'P', value_name = "NAME")]
+    pub(super) properties: Vec<String>,
+    /// Crash a process: pI@MS (MS milliseconds after the start) or pI@after-sends:K (at its
+    /// send number K+1, cutting that handler's remaining sends). Repeatable.
+    #[arg(long, value_name = "pI@WHEN")]
+    pub(super) crash: Vec<String>,
+    /// Probability that each datagram is dropped at its sender (0 to 1).
+    #[arg(long, default_value_t = 0.0)]
+    pub(super) loss: f64,
+    /// Hold each datagram for a random time in MIN..MAX milliseconds (e.g. 0..20).
+    #[arg(long, value_name = "MIN..MAX")]
+    pub(super) delay: Option<String>,
+    /// Seed of every random draw of the run (losses, delays, gossip targets, timer gaps).
+    #[arg(long, default_value_t = 1)]
+    pub(super) seed: u64,
+    /// Stop the run after this many seconds if it is not quiescent before.
+    #[arg(long, default_value_t = 10.0)]
+    pub(super) duration: f64,
+    /// Write the recorded run as JSON lines to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub(super) trace_out: Option<PathBuf>,
+    /// Write the run as a message sequence chart (mermaid or svg) to FILE.
+    #[arg(long, num_args = 2, value_names = ["KIND", "FILE"])]
+    pub(super) diagram: Vec<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(super) format: Format,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct CheckTraceArgs {
+    /// The recorded run: JSON lines (docs/trace-format.md).
+    pub(super) file: PathBuf,
+    /// A property to judge it by (repeatable; default: every catalogue property one run can
+    /// judge).
+    #[arg(long = "property", short = 'P', value_name = "NAME")]
+    pub(super) properties: Vec<String>,
+    /// Number of processes (default: the trace's "run" header).
+    #[arg(long)]
+    pub(super) n: Option<u8>,
+    /// Write the run as a message sequence chart (mermaid or svg) to FILE.
+    #[arg(long, num_args = 2, value_names = ["KIND", "FILE"])]
+    pub(super) diagram: Vec<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(super) format: Format,
+}
+
+#[derive(Args, Debug)]
+pub(super) struct ConformArgs {
+    /// Model files or folders of them (default: models/). Files of other runtimes are listed
+    /// as skipped, with the reason.
+    pub(super) paths: Vec<PathBuf>,
+    /// States generated at most per stateright run, duplicates included (stateright's
+    /// target_state_count); a row that reaches it is marked incomplete.
+    #[arg(long, default_value_t = 20_000_000)]
+    pub(super) max_states: usize,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub(super) format: Format,
 }
 
 #[derive(Args, Debug)]

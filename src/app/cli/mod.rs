@@ -4,6 +4,7 @@
 //! (`verify`); 1 = a property is violated, unknown (bounded run) or vacuous, or a verdict differs
 //! from the expected one; 2 = bad usage or bad input (one line on stderr).
 
+mod actors;
 mod args;
 mod checking;
 mod resume;
@@ -162,6 +163,9 @@ fn run(cli: Cli, reg: &Registry) -> Result<i32> {
         Command::Replay(args) => replay(args, reg),
         Command::Resume(args) => resume::resume(args, reg),
         Command::Explore(args) => explore(args, reg),
+        Command::Run(args) => actors::run(args, reg),
+        Command::CheckTrace(args) => actors::check_trace(args),
+        Command::Conform(args) => actors::conform(args, reg),
         Command::Bench(args) => bench(args, reg),
         Command::Audit(args) => audit(args, reg),
         Command::New(args) => new_crate(args),
