@@ -7,7 +7,9 @@
 //! Both sides run without reductions and with delivery logs kept in order (the actor's log is
 //! in order), so that nothing but the encoding differs.
 
-use crate::actor::model::{check_actors, count_runtime, encoding_differences, unsupported};
+use crate::actor::model::{
+    check_actors, compare_views, count_runtime, encoding_differences, unsupported, Views,
+};
 use crate::engine::checker::check;
 use crate::engine::outcome::{Options, Status};
 use crate::engine::property::Kind;
@@ -29,6 +31,10 @@ pub struct Row {
     pub complete: bool,
     /// Why the encodings are not isomorphic (empty: they are, and the counts must agree).
     pub differences: Vec<&'static str>,
+    /// The actor states seen through the runtime's eyes, against the runtime's states.
+    pub views: Views,
+    /// Random choices interleave in the actor model (then views may exceed the runtime's).
+    pub random_steps: bool,
 }
 
 impl Row {
@@ -40,6 +46,15 @@ impl Row {
     /// The counts agree, or the row says why they need not.
     pub fn counts_explained(&self) -> bool {
         !self.complete || !self.differences.is_empty() || self.actor_states == self.runtime_states
+    }
+
+    /// Every runtime state is the view of an actor state; and without interleaved random
+    /// choices, every view is a runtime state: the two state spaces are the same seen through
+    /// the runtime's eyes, whatever the encoding adds.
+    pub fn views_agree(&self) -> bool {
+        !self.views.complete
+            || (self.views.runtime_unmatched == 0
+                && (self.random_steps || self.views.views_unmatched == 0))
     }
 
     /// broadcheck's own count, when it has one, is stateright's count of the same model.
@@ -73,6 +88,10 @@ pub fn conform<P: Protocol>(
         differences.push("a random choice of targets is a step of its own in stateright, interleaving with others; the runtime resolves it within the handler's step");
     }
     let (runtime_states, runtime_complete) = count_runtime(prepare()?, max_states);
+    let views = match compare_views(&prepare, max_states)? {
+        Ok(v) => v,
+        Err(why) => return Ok(Err(why)),
+    };
     let mut verdicts = Vec::new();
     for f in &ours.findings {
         let theirs = if f.kind == Kind::Reachability {
@@ -104,5 +123,7 @@ pub fn conform<P: Protocol>(
         actor_states: actors.unique,
         complete: actors.complete && runtime_complete,
         differences,
+        views,
+        random_steps: actors.random_steps,
     }))
 }

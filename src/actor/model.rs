@@ -73,6 +73,7 @@ pub fn actor_model<P: Protocol>(sys: System<P>) -> Result<Actors<P>, String> {
         detector: sys.detector,
         ids: ids.clone(),
         crashes: sys.env.f > 0,
+        causal: sys.track_causality,
         live: None,
     };
     let mut actors: Vec<Node<P>> = (0..n).map(|p| node(Role::Process(p))).collect();
@@ -218,9 +219,11 @@ pub fn to_system_state<P: Protocol>(sys: &System<P>, s: &ActorsState<P>) -> SysS
             }
         }
     };
+    // stateright 0.31's `Network::iter_all` is wrong for both networks the adapter uses: it
+    // never moves past the head of an ordered channel (its cursor is not advanced), so it yields
+    // that message forever; and it yields a message sent `c > 1` times `c + 1` times on the
+    // non-duplicating network (the first copy is not counted). Read the networks directly.
     match &s.network {
-        // stateright 0.31's `iter_all` never moves past the head of an ordered channel (its
-        // cursor is not advanced): it yields that message forever. Read the queues directly.
         Network::Ordered(channels) => {
             for (&(src, dst), queue) in channels {
                 for w in queue {
@@ -228,9 +231,16 @@ pub fn to_system_state<P: Protocol>(sys: &System<P>, s: &ActorsState<P>) -> SysS
                 }
             }
         }
-        other => {
-            for e in other.iter_all() {
-                add(e.src, e.dst, e.msg);
+        Network::UnorderedNonDuplicating(multiset) => {
+            for (e, &copies) in multiset.iter() {
+                for _ in 0..copies {
+                    add(e.src, e.dst, &e.msg);
+                }
+            }
+        }
+        Network::UnorderedDuplicating(set, _) => {
+            for e in set.iter() {
+                add(e.src, e.dst, &e.msg);
             }
         }
     }
@@ -239,21 +249,11 @@ pub fn to_system_state<P: Protocol>(sys: &System<P>, s: &ActorsState<P>) -> SysS
         .filter(|a| !a.crashed)
         .flat_map(|a| a.pending.iter().cloned())
         .collect();
-    let mut t = SysState {
-        procs: procs
-            .iter()
-            .map(|a| a.st.clone().expect("a process actor has a protocol state"))
-            .collect(),
-        net,
-        pending,
-        beats: None,
-        hist,
-        digest: 0,
-        rest: 0,
-    };
-    t.digest = sys.digest_of(&t);
-    t.rest = sys.rest_of(&t);
-    t
+    let states = procs
+        .iter()
+        .map(|a| a.st.clone().expect("a process actor has a protocol state"))
+        .collect();
+    sys.state_of(states, net, pending, hist)
 }
 
 /// What stateright's checker says of an actor model.
@@ -285,17 +285,9 @@ pub fn check_actors<P: Protocol>(sys: System<P>, max_states: usize) -> Result<Ac
         .iter()
         .map(|d| (d.meta, d.witness.is_some()))
         .collect();
-    let m = actor_model(sys)?;
-    let c = m
-        .checker()
-        .threads(1)
-        .finish_when(everything())
-        .target_state_count(max_states)
-        .spawn_bfs()
-        .join();
-    let unique = c.unique_state_count();
+    let c = bfs_everything(actor_model(sys)?, max_states);
     Ok(ActorCheck {
-        unique,
+        unique: c.unique_state_count(),
         complete: c.state_count() < max_states,
         random_steps: c.discovery(RANDOM_STEP).is_some(),
         violated: metas
@@ -313,14 +305,113 @@ pub fn check_actors<P: Protocol>(sys: System<P>, max_states: usize) -> Result<Ac
 /// Unique states of the runtime model itself under stateright's BFS (every state, up to
 /// `max_states` generated): the other side of a count comparison.
 pub fn count_runtime<P: Protocol>(sys: System<P>, max_states: usize) -> (usize, bool) {
-    let c = sys
-        .checker()
+    let c = bfs_everything(sys, max_states);
+    (c.unique_state_count(), c.state_count() < max_states)
+}
+
+/// stateright's single-threaded BFS over every state of `m`, up to `max_states` generated.
+fn bfs_everything<M>(m: M, max_states: usize) -> impl Checker<M>
+where
+    M: Model + Send + Sync + 'static,
+    M::State: std::hash::Hash + Send + Sync + Clone + PartialEq + 'static,
+    M::Action: Clone + PartialEq,
+{
+    m.checker()
         .threads(1)
         .finish_when(everything())
         .target_state_count(max_states)
         .spawn_bfs()
-        .join();
-    (c.unique_state_count(), c.state_count() < max_states)
+        .join()
+}
+
+/// Every state of a stateright model reachable within its boundary (breadth-first, up to
+/// `max_states` generated), each handed to `visit`; the number of unique states and whether
+/// the search was complete.
+fn explore<M: Model>(m: &M, max_states: usize, mut visit: impl FnMut(&M::State)) -> (usize, bool)
+where
+    M::State: std::hash::Hash,
+{
+    let key = |s: &M::State| {
+        let mut h = std::hash::DefaultHasher::new();
+        std::hash::Hash::hash(s, &mut h);
+        std::hash::Hasher::finish(&h)
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut queue = std::collections::VecDeque::new();
+    for s in m.init_states().into_iter().filter(|s| m.within_boundary(s)) {
+        if seen.insert(key(&s)) {
+            queue.push_back(s);
+        }
+    }
+    let (mut generated, mut actions) = (0usize, Vec::new());
+    while let Some(s) = queue.pop_front() {
+        visit(&s);
+        actions.clear();
+        m.actions(&s, &mut actions);
+        for a in actions.drain(..) {
+            let Some(t) = m.next_state(&s, a) else {
+                continue;
+            };
+            if !m.within_boundary(&t) {
+                continue;
+            }
+            generated += 1;
+            if generated >= max_states {
+                return (seen.len(), false);
+            }
+            if seen.insert(key(&t)) {
+                queue.push_back(t);
+            }
+        }
+    }
+    (seen.len(), true)
+}
+
+fn view_key<P: Protocol>(t: &SysState<P>) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    std::hash::Hash::hash(t, &mut h);
+    std::hash::Hasher::finish(&h)
+}
+
+/// The runtime's view of the actor model's state space, beside the runtime's own.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Views {
+    /// Distinct runtime views of the actor states.
+    pub views: usize,
+    /// Runtime states that are the view of no actor state (must be 0: the actors can do
+    /// everything the runtime can).
+    pub runtime_unmatched: usize,
+    /// Views that are no runtime state (0 unless random choices interleave, which the runtime
+    /// does not allow).
+    pub views_unmatched: usize,
+    pub complete: bool,
+}
+
+/// Projects every actor state onto the runtime's view ([`to_system_state`]) and compares the
+/// set of views with the runtime's own reachable states. Both graphs built from `build`.
+pub fn compare_views<P: Protocol>(
+    build: &dyn Fn() -> crate::error::Result<System<P>>,
+    max_states: usize,
+) -> crate::error::Result<Result<Views, String>> {
+    let runtime = build()?;
+    let mut theirs = std::collections::HashSet::new();
+    let (_, c1) = explore(&runtime, max_states, |s| {
+        theirs.insert(view_key(s));
+    });
+    let m = match actor_model(build()?) {
+        Ok(m) => m,
+        Err(why) => return Ok(Err(why)),
+    };
+    let mut views = std::collections::HashSet::new();
+    let (_, c2) = explore(&m, max_states, |s| {
+        views.insert(view_key(&to_system_state(&m.cfg, s)));
+    });
+    Ok(Ok(Views {
+        views: views.len(),
+        runtime_unmatched: theirs.difference(&views).count(),
+        views_unmatched: views.difference(&theirs).count(),
+        complete: c1 && c2,
+    }))
 }
 
 /// Where the two encodings are not isomorphic, and so why their counts may differ.
@@ -400,11 +491,38 @@ mod tests {
         let (a, b) = (Id::from(0), Id::from(1));
         let data = |seq| Wire::App(crate::runtime::protocol::Data(MsgId { origin: 0, seq }));
         s.network = Network::new_ordered([
-            stateright::actor::Envelope { src: a, dst: b, msg: data(0) },
-            stateright::actor::Envelope { src: a, dst: b, msg: data(1) },
+            stateright::actor::Envelope {
+                src: a,
+                dst: b,
+                msg: data(0),
+            },
+            stateright::actor::Envelope {
+                src: a,
+                dst: b,
+                msg: data(1),
+            },
         ]);
         let t = to_system_state(&m.cfg, &s);
         let seqs: Vec<u8> = t.net.iter().map(|e| e.msg.0.seq).collect();
         assert_eq!(seqs, vec![0, 1]);
+    }
+
+    /// stateright 0.31's `Network::iter_all` yields a message sent twice three times on the
+    /// non-duplicating network; the runtime view counts copies itself.
+    #[test]
+    fn repeated_sends_are_counted_once_each() {
+        let (sys, _) = eager_rb::ENTRY.system(&spec(2, 0, &[])).expect("valid");
+        let m = actor_model(sys).expect("an actor model");
+        let mut s = m.init_states().remove(0);
+        let (a, b) = (Id::from(0), Id::from(1));
+        let data = || Wire::App(crate::runtime::protocol::Data(MsgId { origin: 0, seq: 0 }));
+        let e = || stateright::actor::Envelope {
+            src: a,
+            dst: b,
+            msg: data(),
+        };
+        s.network = Network::new_unordered_nonduplicating([e(), e()]);
+        assert_eq!(s.network.len(), 2);
+        assert_eq!(to_system_state(&m.cfg, &s).net.len(), 2);
     }
 }

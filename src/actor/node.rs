@@ -100,7 +100,8 @@ pub struct NodeState<P: Protocol> {
     /// Random sends waiting for their targets.
     pub pending: Vec<Pending<P::Msg>>,
     /// For each own broadcast, what it directly follows: what this process had delivered and
-    /// broadcast before (the causal past is its transitive closure).
+    /// broadcast before (the causal past is its transitive closure). Empty unless
+    /// [`Node::causal`].
     pub direct: Vec<MSet>,
 }
 
@@ -121,6 +122,10 @@ pub struct HeartbeatTiming {
     pub timeout: Duration,
 }
 
+/// Datagrams held back by the delay injection: the last release number, and each held
+/// datagram with its release number and receiver.
+type Held<M> = (u32, Vec<(u32, Id, Wire<M>)>);
+
 /// The real-network part of an actor: fault injection, the heartbeat detector, recording.
 pub struct Live<M> {
     pub rec: Arc<Recorder>,
@@ -133,7 +138,7 @@ pub struct Live<M> {
     /// The run is over: the actor's thread ends.
     pub stop: Arc<AtomicBool>,
     pub(crate) rng: Mutex<Rng>,
-    held: Mutex<(u32, Vec<(u32, Id, Wire<M>)>)>,
+    held: Mutex<Held<M>>,
     heard: Mutex<Vec<Instant>>,
     sends: AtomicU32,
     /// What the run's coordinator watches.
@@ -210,6 +215,9 @@ pub struct Node<P: Protocol> {
     pub ids: Arc<Vec<Id>>,
     /// Whether crash-stop faults are injected by the model (`Crash` timers; model checking).
     pub crashes: bool,
+    /// Keep [`NodeState::direct`] (only CRB5 reads it; otherwise it would split states the
+    /// runtime merges).
+    pub causal: bool,
     /// Real runs only.
     pub live: Option<Live<P::Msg>>,
 }
@@ -266,8 +274,10 @@ impl<P: Protocol> Node<P> {
             }
             self.record(Ev::Send { to, msg });
         }
+        // Every datagram is delayed alike, heartbeats included: a timeout shorter than the
+        // delays makes the detector suspect live processes, as on a real network.
         let hold = l.uniform(l.delay.0, l.delay.1);
-        if hold.is_zero() || !matches!(w, Wire::App(_)) {
+        if hold.is_zero() {
             o.send(id, w);
         } else {
             let mut held = l.held.lock().unwrap_or_else(|e| e.into_inner());
@@ -393,14 +403,16 @@ impl<P: Protocol> Node<P> {
             origin: me,
             seq: s.broadcasts,
         };
-        let mut direct = MSet::EMPTY;
-        for &d in &s.log {
-            direct.insert(d);
+        if self.causal {
+            let mut direct = MSet::EMPTY;
+            for &d in &s.log {
+                direct.insert(d);
+            }
+            for seq in 0..m.seq {
+                direct.insert(MsgId { origin: me, seq });
+            }
+            s.direct.push(direct);
         }
-        for seq in 0..m.seq {
-            direct.insert(MsgId { origin: me, seq });
-        }
-        s.direct.push(direct);
         s.broadcasts += 1;
         self.record(Ev::Broadcast { m });
         if s.broadcasts < self.quota() {

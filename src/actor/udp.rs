@@ -138,6 +138,7 @@ pub fn run<P: Protocol>(sys: &System<P>, opts: &RunOptions) -> Result<RunOutcome
             detector: sys.detector,
             ids: ids.clone(),
             crashes: false,
+            causal: false,
             live: Some(live),
         });
     }

@@ -246,7 +246,7 @@ pub struct LiveRun {
     pub n: u8,
     /// The selected properties a single run can judge.
     pub props: Vec<&'static PropMeta>,
-    /// Selected properties it cannot (probabilistic ones).
+    /// Selected properties it cannot (an algorithm's own, reading its local state).
     pub skipped: Vec<&'static PropMeta>,
     /// The protocol ran a failure detector (heartbeats).
     pub detector: bool,

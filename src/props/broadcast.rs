@@ -390,8 +390,10 @@ fn some_correct_broadcast(n: u8, h: &History) -> bool {
 /// by ([`crate::actor::judge`]), the very functions the checker's properties call.
 pub type HistoryPredicate = fn(u8, &History) -> Option<String>;
 
-/// The history predicate of a catalogue property (`None` for the probabilistic ones, which a
-/// single run cannot judge).
+/// The history predicate of a catalogue property (`None` for a property that is not the
+/// catalogue's, e.g. one reading an algorithm's local state). PRB1–PRB4 state the reliable
+/// predicates; on one run, PRB4 says whether agreement held on that run (its probability is
+/// `prob`'s).
 pub fn history_predicate(meta: &PropMeta) -> Option<HistoryPredicate> {
     let table: &[(&PropMeta, HistoryPredicate)] = &[
         (&BEB1, beb1),
@@ -406,6 +408,10 @@ pub fn history_predicate(meta: &PropMeta) -> Option<HistoryPredicate> {
         (&CRB5, |_, h| causal(h)),
         (&TOB5, |_, h| total_order(h)),
         (&FTOB5, |_, h| fifo(h).or_else(|| total_order(h))),
+        (&PRB1, rb1),
+        (&PRB2, |_, h| no_duplication(h)),
+        (&PRB3, |_, h| no_creation(h)),
+        (&PRB4, rb4),
     ];
     table.iter().find(|(m, _)| m.id == meta.id).map(|(_, f)| *f)
 }

@@ -11,6 +11,28 @@ pub(crate) const FPR: crate::engine::fingerprint::Fingerprinter =
     crate::engine::fingerprint::Fingerprinter::FIXED;
 
 impl<P: Protocol> System<P> {
+    /// A state without heartbeats assembled from its parts, its digest and rest computed.
+    pub fn state_of(
+        &self,
+        procs: smallvec::SmallVec<[P::State; 4]>,
+        net: crate::runtime::network::Net<P::Msg>,
+        pending: smallvec::SmallVec<[crate::runtime::system::Pending<P::Msg>; 1]>,
+        hist: crate::runtime::history::History,
+    ) -> SysState<P> {
+        let mut t = SysState {
+            procs,
+            net,
+            pending,
+            beats: None,
+            hist,
+            digest: 0,
+            rest: 0,
+        };
+        t.digest = self.digest_of(&t);
+        t.rest = self.rest_of(&t);
+        t
+    }
+
     /// The hash of process `p`'s state, a term of [`SysState::digest`].
     pub(super) fn proc_part(p: Pid, st: &P::State) -> u64 {
         FPR.part(&(1u8, p, st))

@@ -56,18 +56,7 @@ impl<P: Protocol> System<P> {
             hist.log.set(perm.pid(p as Pid), &l);
         }
         hist.past = crate::runtime::reduce::rename_by_msg(&h.past, perm);
-        let mut t = SysState {
-            procs,
-            net,
-            pending,
-            beats: None,
-            hist,
-            digest: 0,
-            rest: 0,
-        };
-        t.digest = self.digest_of(&t);
-        t.rest = self.rest_of(&t);
-        Some(t)
+        Some(self.state_of(procs, net, pending, hist))
     }
 
     /// Turns symmetry reduction on, if this run is symmetric; records why not otherwise.

@@ -84,13 +84,21 @@ fn exit_code(r: &RunReport) -> i32 {
 
 pub(super) fn run(a: RunArgs, reg: &Registry) -> Result<i32> {
     if !(0.0..=1.0).contains(&a.loss) {
-        return Err(Error::input(format!("--loss {}: a probability, 0 to 1", a.loss)));
+        return Err(Error::input(format!(
+            "--loss {}: a probability, 0 to 1",
+            a.loss
+        )));
     }
     if !(a.duration > 0.0 && a.duration <= 3600.0) {
         return Err(Error::input(format!(
             "--duration {}: seconds, more than 0 and at most 3600",
             a.duration
         )));
+    }
+    if a.hb_period == 0 || a.hb_period > 60_000 || a.hb_timeout == 0 || a.hb_timeout > 60_000 {
+        return Err(Error::input(
+            "--hb-period and --hb-timeout: milliseconds, 1 to 60000",
+        ));
     }
     if let [kind, _] = a.diagram.as_slice() {
         if kind != "svg" && kind != "mermaid" {
@@ -118,17 +126,19 @@ pub(super) fn run(a: RunArgs, reg: &Registry) -> Result<i32> {
         reduce: vec!["none".into()],
     };
     let (entry, spec, _) = resolve(reg, &target)?;
-    let defaults = RunOptions::default();
     let opts = RunOptions {
         crashes,
         loss: a.loss,
         delay: match &a.delay {
             Some(d) => parse_delay(d)?,
-            None => defaults.delay,
+            None => (Duration::ZERO, Duration::ZERO),
         },
         seed: a.seed,
         duration: Duration::from_secs_f64(a.duration),
-        heartbeat: defaults.heartbeat,
+        heartbeat: crate::actor::node::HeartbeatTiming {
+            period: Duration::from_millis(a.hb_period),
+            timeout: Duration::from_millis(a.hb_timeout),
+        },
     };
     let live = entry.run_live(&spec, &opts)?;
     let name = entry.info().name;
@@ -201,7 +211,7 @@ pub(super) fn run(a: RunArgs, reg: &Registry) -> Result<i32> {
             s += &judge::render(&report);
             for m in &live.skipped {
                 s += &format!(
-                    "not judged: {} (a probability; one run cannot judge it: see 'prob')\n",
+                    "not judged: {} (not a catalogue property: it reads the algorithm's local state, which a trace does not record)\n",
                     m.name
                 );
             }
@@ -231,16 +241,15 @@ pub(super) fn check_trace(a: CheckTraceArgs) -> Result<i32> {
     }
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::input(format!("cannot read {}: {e}", path.display())))?;
-    let (t, n) = trace::parse(&text, a.n)
-        .map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
+    let (t, n) =
+        trace::parse(&text, a.n).map_err(|e| Error::input(format!("{}: {e}", path.display())))?;
     let (names, detector) = match &t.header {
         Some(h) if a.properties.is_empty() => (h.properties.clone(), h.detector),
         Some(h) => (a.properties.clone(), h.detector),
         None => (a.properties.clone(), false),
     };
     let detector = detector
-        || t
-            .events
+        || t.events
             .iter()
             .any(|e| matches!(e.ev, crate::actor::trace::Ev::Suspect { .. }));
     let props = judge::select(&names, detector).map_err(Error::input)?;
@@ -302,7 +311,10 @@ pub(super) fn conform(a: ConformArgs, reg: &Registry) -> Result<i32> {
         );
         let r = match entry.actor_conformance(&spec, a.max_states)? {
             Ok(row) => FileRow {
-                ok: row.verdicts_agree() && row.counts_explained() && row.checker_agrees(),
+                ok: row.verdicts_agree()
+                    && row.counts_explained()
+                    && row.checker_agrees()
+                    && row.views_agree(),
                 file: name,
                 model,
                 skipped: None,
@@ -341,7 +353,10 @@ fn render_row(r: &FileRow) -> String {
     match (&r.skipped, &r.row) {
         (Some(why), _) => s += &format!("  skipped: {why}\n"),
         (None, Some(row)) => {
-            s += &format!("  {:<36} {:<12} {:<12}\n", "property", "broadcheck", "stateright");
+            s += &format!(
+                "  {:<36} {:<12} {:<12}\n",
+                "property", "broadcheck", "stateright"
+            );
             for (name, ours, theirs) in &row.verdicts {
                 let mark = if ours == theirs { "" } else { "  <-- DISAGREE" };
                 s += &format!("  {name:<36} {ours:<12} {theirs:<12}{mark}\n");
@@ -349,10 +364,27 @@ fn render_row(r: &FileRow) -> String {
             let checker = row
                 .checker_states
                 .map_or("stopped early".to_string(), |c| c.to_string());
-            let complete = if row.complete { "" } else { " (INCOMPLETE: cap reached)" };
+            let complete = if row.complete {
+                ""
+            } else {
+                " (INCOMPLETE: cap reached)"
+            };
             s += &format!(
                 "  states: broadcheck {checker}; stateright on the runtime model {}; stateright on the actors {}{complete}\n",
                 row.runtime_states, row.actor_states
+            );
+            let v = &row.views;
+            s += &format!(
+                "  seen as runtime states, the actor states are {} distinct states: {} runtime state(s) missing, {} extra{}{}\n",
+                v.views,
+                v.runtime_unmatched,
+                v.views_unmatched,
+                if row.random_steps && v.views_unmatched > 0 {
+                    " (random choices interleaving)"
+                } else {
+                    ""
+                },
+                if row.views_agree() { "" } else { "  <-- DISAGREE" }
             );
             if row.differences.is_empty() {
                 let same = if row.actor_states == row.runtime_states {

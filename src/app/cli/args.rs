@@ -154,6 +154,14 @@ pub(super) struct RunArgs {
     /// Stop the run after this many seconds if it is not quiescent before.
     #[arg(long, default_value_t = 10.0)]
     pub(super) duration: f64,
+    /// Heartbeat period of the failure detector, in milliseconds (models with a detector:
+    /// CGR Alg. 2.5 over real timers).
+    #[arg(long, default_value_t = 10, value_name = "MS")]
+    pub(super) hb_period: u64,
+    /// A process silent for longer than this many milliseconds is reported as crashed. Shorter
+    /// than the delays, it makes the detector suspect live processes (PFD2 fails).
+    #[arg(long, default_value_t = 60, value_name = "MS")]
+    pub(super) hb_timeout: u64,
     /// Write the recorded run as JSON lines to FILE.
     #[arg(long, value_name = "FILE")]
     pub(super) trace_out: Option<PathBuf>,
