@@ -7,8 +7,10 @@ mod common;
 use common::*;
 use serde_json::Value;
 
+/// Runs broadcheck with `args` and `--format json`: the exit code, the JSON report, stderr.
 fn json_of(args: &[&str]) -> (Option<i32>, Value, String) {
-    let o = run(args);
+    let args: Vec<&str> = args.iter().copied().chain(["--format", "json"]).collect();
+    let o = run(&args);
     let out = stdout(&o);
     let v: Value = serde_json::from_str(&out)
         .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {out}{}", stderr(&o)));
@@ -45,8 +47,6 @@ fn eager_rb_keeps_rb1_to_rb4_when_p0_crashes_mid_run() {
         "0..20",
         "--seed",
         "7",
-        "--format",
-        "json",
         "-P",
         "RB1",
         "-P",
@@ -90,8 +90,6 @@ fn beb_sender_crash_after_sends_violates_rb4_and_the_trace_round_trips() {
         "RB4",
         "-P",
         "RB2",
-        "--format",
-        "json",
         "--trace-out",
         trace.to_str().expect("utf-8"),
         "--diagram",
@@ -110,12 +108,7 @@ fn beb_sender_crash_after_sends_violates_rb4_and_the_trace_round_trips() {
     let svg = std::fs::read_to_string(&chart).expect("the chart");
     assert!(svg.starts_with("<svg") && svg.contains("CRASH"), "{svg}");
 
-    let (code2, w, err2) = json_of(&[
-        "check-trace",
-        trace.to_str().expect("utf-8"),
-        "--format",
-        "json",
-    ]);
+    let (code2, w, err2) = json_of(&["check-trace", trace.to_str().expect("utf-8")]);
     assert_eq!(code2, Some(1), "{w}{err2}");
     assert_eq!(
         w["verdicts"], v["verdicts"],
@@ -147,8 +140,6 @@ fn causal_waiting_keeps_crb5_with_random_delays() {
             "CRB5",
             "-P",
             "RB4",
-            "--format",
-            "json",
         ]);
         assert_eq!(code, Some(0), "seed {seed}: {v}{err}");
         assert_eq!(verdict(&v, "CRB5"), "holds");
@@ -181,8 +172,6 @@ fn lazy_rb_heartbeats_detect_a_real_crash_and_a_short_timeout_breaks_accuracy() 
         "PFD1",
         "-P",
         "PFD2",
-        "--format",
-        "json",
     ]);
     assert_eq!(code, Some(0), "{v}{err}");
     for id in ["RB4", "PFD1", "PFD2"] {
@@ -203,8 +192,6 @@ fn lazy_rb_heartbeats_detect_a_real_crash_and_a_short_timeout_breaks_accuracy() 
         "PFD2",
         "--duration",
         "2",
-        "--format",
-        "json",
     ]);
     assert_eq!(code, Some(1), "{v}{err}");
     assert_eq!(verdict(&v, "PFD2"), "violated", "{v}");
@@ -224,8 +211,6 @@ fn gossip_costs_about_n_times_fanout_messages() {
         "fanout=3",
         "--seed",
         "5",
-        "--format",
-        "json",
         "-P",
         "PRB2",
         "-P",
@@ -303,7 +288,7 @@ fn conformance_matrix_sample() {
         "models/beb-dup-network-violates-beb2.toml",
         "models/om-n3-f1-violates-ic2.toml",
     ];
-    let mut args = vec!["conform", "--format", "json"];
+    let mut args = vec!["conform"];
     args.extend(files);
     let (code, v, err) = json_of(&args);
     assert_eq!(code, Some(0), "{v}{err}");

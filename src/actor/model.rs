@@ -22,6 +22,7 @@
 //! duplicates without bound; the runtime's allows one extra copy).
 
 use crate::actor::node::{Node, NodeState, Role, Wire};
+use crate::engine::fingerprint::Fingerprinter;
 use crate::engine::property::Kind;
 use crate::runtime::bits::MSet;
 use crate::runtime::history::History;
@@ -326,16 +327,13 @@ where
 
 /// Every state of a stateright model reachable within its boundary (breadth-first, up to
 /// `max_states` generated), each handed to `visit`; the number of unique states and whether
-/// the search was complete.
+/// the search was complete. States are told apart by their 64-bit fingerprints, as in the
+/// checker's own search.
 fn explore<M: Model>(m: &M, max_states: usize, mut visit: impl FnMut(&M::State)) -> (usize, bool)
 where
     M::State: std::hash::Hash,
 {
-    let key = |s: &M::State| {
-        let mut h = std::hash::DefaultHasher::new();
-        std::hash::Hash::hash(s, &mut h);
-        std::hash::Hasher::finish(&h)
-    };
+    let key = |s: &M::State| FPR.fp(s);
     let mut seen = std::collections::HashSet::new();
     let mut queue = std::collections::VecDeque::new();
     for s in m.init_states().into_iter().filter(|s| m.within_boundary(s)) {
@@ -367,11 +365,8 @@ where
     (seen.len(), true)
 }
 
-fn view_key<P: Protocol>(t: &SysState<P>) -> u64 {
-    let mut h = std::hash::DefaultHasher::new();
-    std::hash::Hash::hash(t, &mut h);
-    std::hash::Hasher::finish(&h)
-}
+/// The fingerprints every state set here is kept by.
+const FPR: Fingerprinter = Fingerprinter::FIXED;
 
 /// The runtime's view of the actor model's state space, beside the runtime's own.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -396,7 +391,7 @@ pub fn compare_views<P: Protocol>(
     let runtime = build()?;
     let mut theirs = std::collections::HashSet::new();
     let (_, c1) = explore(&runtime, max_states, |s| {
-        theirs.insert(view_key(s));
+        theirs.insert(FPR.fp(s));
     });
     let m = match actor_model(build()?) {
         Ok(m) => m,
@@ -404,7 +399,7 @@ pub fn compare_views<P: Protocol>(
     };
     let mut views = std::collections::HashSet::new();
     let (_, c2) = explore(&m, max_states, |s| {
-        views.insert(view_key(&to_system_state(&m.cfg, s)));
+        views.insert(FPR.fp(&to_system_state(&m.cfg, s)));
     });
     Ok(Ok(Views {
         views: views.len(),
