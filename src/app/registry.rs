@@ -22,6 +22,8 @@ pub trait ModelEntry: Sync {
     fn params(&self) -> Vec<&'static ParamSpec>;
     /// The default number of faults.
     fn default_f(&self) -> u8;
+    /// The process fault kinds the model can inject (what `list` shows).
+    fn fault_kinds(&self) -> Vec<&'static str>;
     /// Every property this model can be checked against (its runtime's and its own).
     fn catalogue(&self) -> Vec<&'static PropMeta>;
     /// Builds the model from `spec` and checks it.
@@ -187,6 +189,9 @@ impl<B: Builder> ModelEntry for B {
     }
     fn default_f(&self) -> u8 {
         Builder::default_f(self)
+    }
+    fn fault_kinds(&self) -> Vec<&'static str> {
+        Builder::fault_kinds(self)
     }
     fn catalogue(&self) -> Vec<&'static PropMeta> {
         Builder::catalogue(self)
@@ -435,7 +440,12 @@ fn report_of<M: Reported>(
         params: shown,
         fault_model: info.fault_model,
         tolerance: info.tolerance,
-        within_tolerance: (info.tolerates)(params),
+        // A perfect failure detector reports crashes only: an algorithm that relies on one
+        // does not tolerate omission faults (nothing ever reports an omitting process).
+        within_tolerance: (info.tolerates)(params)
+            && !(info.uses_detector
+                && crate::runtime::faults::Faults::parse(params.get("faults"))
+                    .is_some_and(|k| k.omits())),
         claims: info.claims,
         strategy: opts.strategy.name(),
         threads: opts.threads,

@@ -198,11 +198,16 @@ impl Report {
         } else {
             "OUTSIDE"
         };
+        let kind = match self.params.get("faults").map(String::as_str) {
+            Some(k) if k != "crash" => {
+                format!("{k} faults; the algorithm assumes {}", self.fault_model)
+            }
+            _ => self.fault_model.to_string(),
+        };
         let _ = writeln!(
             s,
-            "faults   f={} injected ({}): {tol} what the algorithm tolerates ({})",
+            "faults   f={} injected ({kind}): {tol} what the algorithm tolerates ({})",
             self.params.get("f").map_or("0", String::as_str),
-            self.fault_model,
             self.tolerance
         );
         let scope = if self.exhaustive {

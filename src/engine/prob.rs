@@ -226,11 +226,20 @@ impl ProbReport {
                 let _ = writeln!(s, "P[{name}] depends on the scheduler:");
                 let _ = writeln!(s, "  worst scheduler: {}", show(&r.min));
                 let _ = writeln!(s, "  best scheduler:  {}", show(&r.max));
+                let omission = self
+                    .params
+                    .get("faults")
+                    .is_some_and(|k| k.as_str() != "crash");
                 let _ = writeln!(
                     s,
-                    "  (the adversary picks the delivery order, when timers fire, and up to f crashes)"
+                    "  (the adversary picks the delivery order, when timers fire, and {})",
+                    if omission {
+                        "which processes (up to f) are faulty and what they omit"
+                    } else {
+                        "up to f crashes"
+                    }
                 );
-                if self.params.get("f").is_some_and(|f| f != "0") {
+                if !omission && self.params.get("f").is_some_and(|f| f != "0") {
                     let _ = writeln!(
                         s,
                         "  (with crashes, a scheduler may crash the source before it broadcasts: agreement then holds vacuously)"

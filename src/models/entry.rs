@@ -13,6 +13,7 @@ use crate::props;
 use crate::runtime::bits::PSet;
 use crate::runtime::detector::Detector;
 use crate::runtime::fair::{FairProtocol, FairSystem};
+use crate::runtime::faults::Faults;
 use crate::runtime::network::NetKind;
 use crate::runtime::protocol::{Env, Pid, Protocol};
 use crate::runtime::rounds::{placements, FaultKind, REnv, Reads, RoundProtocol, Rounds, Val};
@@ -81,8 +82,16 @@ impl<P: Protocol> Entry<P> {
                 params.forget(p.key);
             }
         }
+        let faults = Faults::parse(params.get("faults")).unwrap_or_default();
+        if faults.omits() && info.uses_detector && matches!(detector, Detector::Heartbeat(_)) {
+            return Err(Error::input(format!(
+                "faults={} does not combine with detector=heartbeat (heartbeats are never omitted in this runtime); use an oracle detector",
+                faults.name()
+            )));
+        }
         let proto = (self.build)(&params)?;
         let mut sys = System::new(proto, env, net, detector);
+        sys.faults = faults;
         if !params.get("loss").is_empty() {
             let q = crate::engine::prob::Ratio::parse("loss", params.get("loss"))?;
             sys.loss = (q != crate::engine::prob::Ratio::ZERO).then_some(q);
@@ -150,6 +159,13 @@ impl<P: Protocol> Builder for Entry<P> {
     ) -> Result<std::result::Result<crate::actor::conform::Row, String>> {
         let mut spec = spec.clone();
         spec.reduce = crate::engine::reductions::Reductions::default();
+        let faults = self.system(&spec)?.0.faults;
+        if faults.omits() {
+            return Ok(Err(format!(
+                "faults={}: the actor form injects crash-stop faults only",
+                faults.name()
+            )));
+        }
         crate::actor::conform::conform(&|| self.system(&spec).map(|(s, _)| s), max_states)
     }
 
@@ -157,6 +173,12 @@ impl<P: Protocol> Builder for Entry<P> {
         let mut spec = spec.clone();
         spec.reduce = crate::engine::reductions::Reductions::default();
         let (sys, _) = self.system(&spec)?;
+        if sys.faults.omits() {
+            return Err(Error::input(format!(
+                "run injects crashes (--crash) and link loss (--loss); faults={} is for check",
+                sys.faults.name()
+            )));
+        }
         let (props, skipped): (Vec<&'static PropMeta>, Vec<&'static PropMeta>) = sys
             .props
             .iter()
@@ -195,6 +217,14 @@ pub trait Builder: Sync {
     }
     /// Builds the model from `spec`, validating every parameter.
     fn build(&self, spec: &RunSpec) -> Result<(Self::Model, Params)>;
+    /// The process fault kinds the model can inject (what `list` shows): the values of its
+    /// `faults` parameter, or crash-stop.
+    fn fault_kinds(&self) -> Vec<&'static str> {
+        self.params()
+            .iter()
+            .find(|p| p.key == "faults")
+            .map_or(vec!["crash"], |p| p.values.to_vec())
+    }
     /// Every property this model can be checked against: the runtime's catalogue and the
     /// algorithm's own (what `list` shows).
     fn catalogue(&self) -> Vec<&'static PropMeta>;
@@ -346,6 +376,13 @@ impl<P: RoundProtocol> RoundEntry<P> {
 
 impl<P: RoundProtocol> Builder for RoundEntry<P> {
     type Model = Rounds<P>;
+
+    fn fault_kinds(&self) -> Vec<&'static str> {
+        vec![match self.kind {
+            FaultKind::Crash => "crash",
+            FaultKind::Byzantine => "byzantine",
+        }]
+    }
 
     fn info(&self) -> &ModelInfo {
         &self.info

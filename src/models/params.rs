@@ -37,6 +37,12 @@ pub const COMMON: &[ParamSpec] = &[
         values: crate::runtime::network::NetKind::NAMES,
         help: "bag = unordered; fifo = per-pair FIFO; dup = unordered, each message may be delivered twice",
     },
+    ParamSpec {
+        key: "faults",
+        default: "crash",
+        values: crate::runtime::faults::Faults::NAMES,
+        help: "what the f faulty processes do: crash = crash-stop; send-omission = omit any of their sends; omission = omit any sends and receipts (every placement of up to f faulty processes explored)",
+    },
 ];
 
 /// The failure-detector parameter of fail-stop models.

@@ -127,6 +127,9 @@ impl std::hash::Hash for Logs {
 pub struct History {
     /// Processes that crashed (crash-stop: never recover).
     pub crashed: PSet,
+    /// Omission-faulty processes (fixed from the start, never crash; empty under crash faults,
+    /// see [`crate::runtime::faults`]).
+    pub faulty: PSet,
     /// Messages broadcast so far (by their origin).
     pub broadcast: MSet,
     /// `suspects[p]`: processes that p's failure detector reported. Empty when the model has no
@@ -144,6 +147,7 @@ impl Clone for History {
     fn clone(&self) -> History {
         History {
             crashed: self.crashed,
+            faulty: self.faulty,
             broadcast: self.broadcast,
             suspects: self.suspects.clone(),
             log: self.log.clone(),
@@ -153,6 +157,7 @@ impl Clone for History {
 
     fn clone_from(&mut self, src: &History) {
         self.crashed = src.crashed;
+        self.faulty = src.faulty;
         self.broadcast = src.broadcast;
         self.suspects.clone_from(&src.suspects);
         self.log.clone_from(&src.log);
@@ -174,6 +179,7 @@ impl History {
                 Vec::new()
             },
             crashed: PSet::EMPTY,
+            faulty: PSet::EMPTY,
             broadcast: MSet::EMPTY,
             suspects: if with_detector {
                 smallvec::smallvec![PSet::EMPTY; n as usize]
@@ -184,9 +190,15 @@ impl History {
         }
     }
 
-    /// Processes that have not crashed (in a quiescent state: the correct processes of the run
-    /// that ends there).
+    /// Processes that have not crashed and are not omission-faulty (in a quiescent state: the
+    /// correct processes of the run that ends there).
     pub fn correct(&self, n: u8) -> PSet {
+        PSet::all(n).minus(self.crashed).minus(self.faulty)
+    }
+
+    /// Processes that have not crashed: the ones that still take steps (omission-faulty ones
+    /// included).
+    pub fn running(&self, n: u8) -> PSet {
         PSet::all(n).minus(self.crashed)
     }
 
@@ -241,6 +253,8 @@ impl History {
             .map(|p| {
                 if self.crashed.contains(p as Pid) {
                     format!("p{p} (crashed)")
+                } else if self.faulty.contains(p as Pid) {
+                    format!("p{p} (faulty)")
                 } else {
                     format!("p{p}")
                 }

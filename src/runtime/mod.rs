@@ -5,6 +5,7 @@ pub mod bits;
 pub mod chain;
 pub mod detector;
 pub mod fair;
+pub mod faults;
 pub mod heartbeat;
 pub mod history;
 pub mod network;

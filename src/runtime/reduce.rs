@@ -46,6 +46,21 @@
 //! settings break symmetry (an overlay, the heartbeat detector), is checked without it and the
 //! report says why.
 //!
+//! # With omission faults (`faults=send-omission|omission`, [`crate::runtime::faults`])
+//! Both reductions stay sound, and a test runs every broadcast model both ways under both
+//! omission kinds (`tests/faults.rs`):
+//! - `por`: an omission is not a step; it is a run that ends with the message still in
+//!   flight. Taking an ignored receipt at once removes an envelope that changes nothing
+//!   whether it is received or omitted, so the quiescent states of the reduced graph differ
+//!   from the raw graph's only by such envelopes, as with a crashed sender's messages; which
+//!   messages may be left undelivered ([`crate::runtime::system::System::may_lose`]) is
+//!   decided per envelope and is unaffected by removing others.
+//! - `symmetry`: the set of faulty processes is part of the state (one initial state per
+//!   placement) and of the signature a renaming must map (bit 61 of
+//!   [`crate::runtime::system_symmetry`]'s per-process signature), so a renaming maps a faulty
+//!   process to a faulty one, the placements fall into orbits, and the properties' "correct"
+//!   (not crashed, not faulty) is renamed with them.
+//!
 //! # In the synchronous-rounds runtime ([`crate::runtime::rounds`])
 //! There are no interleavings there: all the nondeterminism is the traitors' (or crashing
 //! processes') choice of what to put in each message slot, made one slot per step in a fixed

@@ -12,6 +12,10 @@
 //!   crash at any point. A crashed process takes no further step and never recovers (unlike
 //!   stateright's `max_crashes`, which is crash-*recovery*). Messages addressed to it are
 //!   discarded.
+//! - **Omission** (with `faults=send-omission|omission`, see [`crate::runtime::faults`]): not a
+//!   step; up to `f` processes are faulty from the initial state on (one initial state per
+//!   placement), and their messages (and, with general omission, the messages to them) may
+//!   stay undelivered, like a crashed sender's.
 //! - **Detect**: the failure detector tells a correct process that some process crashed (see
 //!   [`crate::runtime::detector`]).
 //! - **Tick**: the periodic timer of a correct process fires (protocols with
@@ -41,6 +45,7 @@
 use crate::engine::property::PropDef;
 use crate::runtime::bits::PSet;
 use crate::runtime::detector::Detector;
+use crate::runtime::faults::Faults;
 use crate::runtime::history::History;
 use crate::runtime::network::{Envelope, NetKind};
 use crate::runtime::protocol::{Env, MsgId, Out, Pid, Protocol};
@@ -80,6 +85,8 @@ pub struct System<P: Protocol> {
     /// delivered the same messages in a different order then reach the same state, which every
     /// checked property judges alike.
     pub keep_order: bool,
+    /// The fault model: crash-stop, or `f` omission-faulty processes ([`Faults`]).
+    pub faults: Faults,
 }
 
 /// A random send a handler asked for that the next (chance) step resolves.
@@ -194,6 +201,7 @@ impl<P: Protocol> System<P> {
             reduction_notes: Vec::new(),
             reduce: crate::engine::reductions::Reductions::default(),
             keep_order: true,
+            faults: Faults::Crash,
         }
     }
 
@@ -326,9 +334,16 @@ impl<P: Protocol> System<P> {
         }
     }
 
-    /// Correct (not crashed) processes of a state.
+    /// Processes of a state that still take steps: not crashed (omission-faulty ones
+    /// included).
     pub(super) fn alive(&self, s: &SysState<P>) -> PSet {
-        s.hist.correct(self.env.n)
+        s.hist.running(self.env.n)
+    }
+
+    /// Whether the in-flight message `e` may stay undelivered for good (see [`Faults`]).
+    pub fn may_lose(&self, s: &SysState<P>, e: &Envelope<P::Msg>) -> bool {
+        self.faults
+            .may_lose(s.hist.crashed, s.hist.faulty, e.src, e.dst)
     }
 
     /// Applies a handler's output for process `me`: sends (dropped if addressed to a crashed
@@ -402,7 +417,7 @@ impl<P: Protocol> System<P> {
         {
             return false;
         }
-        if s.net.iter().any(|e| alive.contains(e.src)) {
+        if s.net.iter().any(|e| !self.may_lose(s, e)) {
             return false;
         }
         if alive
@@ -449,9 +464,24 @@ impl<P: Protocol> stateright::Model for System<P> {
             digest: 0,
             rest: 0,
         };
-        s.digest = self.digest_of(&s);
-        s.rest = self.rest_of(&s);
-        vec![s]
+        if !self.faults.omits() {
+            s.digest = self.digest_of(&s);
+            s.rest = self.rest_of(&s);
+            return vec![s];
+        }
+        // One initial state per placement of up to f omission-faulty processes (as with
+        // crashes, f is a bound: the runs with fewer faulty processes are explored too, where
+        // more processes count as correct).
+        (0..=self.env.f)
+            .flat_map(|k| crate::runtime::rounds::placements(self.env.n, k, |_| true))
+            .map(|faulty| {
+                let mut t = s.clone();
+                t.hist.faulty = faulty;
+                t.digest = self.digest_of(&t);
+                t.rest = self.rest_of(&t);
+                t
+            })
+            .collect()
     }
 
     fn actions(&self, s: &SysState<P>, actions: &mut Vec<Action<P::Msg>>) {
@@ -482,7 +512,7 @@ impl<P: Protocol> stateright::Model for System<P> {
             (Some(t), Some(b)) => t.may_crash(b),
             _ => true,
         };
-        if h.crashed.len() < self.env.f as usize && detectable {
+        if self.faults == Faults::Crash && h.crashed.len() < self.env.f as usize && detectable {
             for p in alive.iter() {
                 actions.push(Action::Crash { p });
             }
@@ -583,6 +613,8 @@ impl<P: Protocol> fmt::Debug for SysState<P> {
             let pid = p as Pid;
             let crashed = if self.hist.crashed.contains(pid) {
                 " CRASHED"
+            } else if self.hist.faulty.contains(pid) {
+                " FAULTY (omits)"
             } else {
                 ""
             };

@@ -85,6 +85,7 @@ impl<P: Protocol> System<P> {
             &s.pending,
             &s.beats,
             h.crashed,
+            h.faulty,
             h.broadcast,
             &h.suspects,
             &h.past,

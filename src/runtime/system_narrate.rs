@@ -181,13 +181,17 @@ impl<P: Protocol> System<P> {
         let mut lines = Vec::new();
         let quiescent = self.quiescent(s);
         for e in &s.net {
-            if quiescent && s.hist.crashed.contains(e.src) {
-                lines.push(format!(
-                    "lost: {:?} p{}→p{} is never delivered (its sender p{} crashed; fail-silent loss)",
-                    e.msg, e.src, e.dst, e.src
-                ));
-            } else {
-                lines.push(format!("in flight: {:?} p{}→p{}", e.msg, e.src, e.dst));
+            let lost = quiescent
+                .then(|| {
+                    let msg = format!("{:?}", e.msg);
+                    let h = &s.hist;
+                    self.faults
+                        .loss_reason(h.crashed, h.faulty, e.src, e.dst, &msg)
+                })
+                .flatten();
+            match lost {
+                Some(line) => lines.push(line),
+                None => lines.push(format!("in flight: {:?} p{}→p{}", e.msg, e.src, e.dst)),
             }
         }
         if let Some(d) = self.detector.filter(|d| d.oracle()) {
@@ -218,6 +222,33 @@ impl<P: Protocol> crate::engine::spec::Narrate for System<P> {
             action: self.describe_action(prev, a),
             effects: self.describe_effects(prev, a, next),
         }
+    }
+    fn render_init(&self, s: &SysState<P>) -> Vec<String> {
+        if !self.faults.omits() {
+            return Vec::new();
+        }
+        if s.hist.faulty.is_empty() {
+            return vec![format!(
+                "faulty ({}): none in this run (every process is correct)",
+                self.faults.name()
+            )];
+        }
+        vec![format!(
+            "faulty ({}): {} (each {})",
+            self.faults.name(),
+            names(s.hist.faulty),
+            self.faults.behaviour()
+        )]
+    }
+    fn start_events(&self, s: &SysState<P>) -> Vec<crate::engine::chart::Event> {
+        s.hist
+            .faulty
+            .iter()
+            .map(|p| crate::engine::chart::Event::Note {
+                at: p,
+                text: format!("FAULTY ({})", self.faults.name()),
+            })
+            .collect()
     }
     fn render_end(&self, s: &SysState<P>) -> Vec<String> {
         self.describe_end(s)
@@ -297,7 +328,7 @@ impl<P: Protocol> crate::engine::spec::Narrate for System<P> {
         }
         s.net
             .iter()
-            .filter(|e| s.hist.crashed.contains(e.src))
+            .filter(|e| self.may_lose(s, e))
             .map(|e| crate::engine::chart::Event::Msg {
                 from: e.src,
                 to: e.dst,

@@ -44,6 +44,7 @@ impl<P: Protocol> System<P> {
         let h = &s.hist;
         let mut hist = h.clone();
         hist.crashed = h.crashed.rename(perm);
+        hist.faulty = h.faulty.rename(perm);
         hist.broadcast = h.broadcast.rename(perm);
         for (p, x) in h.suspects.iter().enumerate() {
             hist.suspects[perm.pid(p as Pid) as usize] = x.rename(perm);
@@ -123,6 +124,7 @@ impl<P: Protocol> System<P> {
             let sent = h.broadcast.iter().filter(|m| m.origin == pid).count() as u64;
             let susp = h.suspects.get(p).map_or(0, |x| x.len()) as u64;
             *x = u64::from(h.crashed.contains(pid)) << 60
+                | u64::from(h.faulty.contains(pid)) << 61
                 | (h.log[p].len() as u64).min(0xfff) << 48
                 | to.min(0xfff) << 36
                 | from.min(0xfff) << 24

@@ -573,6 +573,8 @@ pub(super) fn list(reg: &Registry, format: Format) -> Result<String> {
         title: &'static str,
         source: &'static str,
         fault_model: &'static str,
+        /// The process fault kinds `f` can inject.
+        fault_kinds: Vec<&'static str>,
         tolerance: &'static str,
         claims: Vec<&'static str>,
         /// Every property the model can be checked against, by ID.
@@ -618,6 +620,7 @@ pub(super) fn list(reg: &Registry, format: Format) -> Result<String> {
                 title: i.title,
                 source: i.source,
                 fault_model: i.fault_model,
+                fault_kinds: e.fault_kinds(),
                 tolerance: i.tolerance,
                 claims: i.claims.iter().map(|c| c.name).collect(),
                 properties: e.catalogue().iter().map(|p| p.id).collect(),
@@ -651,8 +654,11 @@ pub(super) fn list(reg: &Registry, format: Format) -> Result<String> {
     for m in &models {
         s += &format!("\n  {:<18} {} ({})\n", m.name, m.title, m.source);
         s += &format!(
-            "  {:<18} faults: {}; tolerates {}\n",
-            "", m.fault_model, m.tolerance
+            "  {:<18} faults: {}; tolerates {}; injects: {}\n",
+            "",
+            m.fault_model,
+            m.tolerance,
+            m.fault_kinds.join(", ")
         );
         s += &format!("  {:<18} claims: {}\n", "", m.claims.join(", "));
         for p in &m.params {
