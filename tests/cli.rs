@@ -376,6 +376,7 @@ fn list_shows_every_model_and_the_catalogue() {
         "sm",
         "majority-consensus",
         "unanimous-consensus",
+        "flooding-consensus",
         "fair-loss-link",
         "stubborn-link",
         "perfect-link",
@@ -402,7 +403,7 @@ fn list_shows_every_model_and_the_catalogue() {
     }
     let o = run(&["list", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
-    assert_eq!(v["models"].as_array().map(Vec::len), Some(29));
+    assert_eq!(v["models"].as_array().map(Vec::len), Some(30));
 }
 
 #[test]

@@ -514,6 +514,7 @@ impl Registry {
             &agreement::sm::ENTRY,
             &agreement::majority_consensus::ENTRY,
             &agreement::unanimous_consensus::ENTRY,
+            &agreement::flooding_consensus::ENTRY,
             &links::point_to_point::FAIR_LOSS,
             &links::point_to_point::STUBBORN,
             &links::point_to_point::PERFECT,

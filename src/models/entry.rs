@@ -96,7 +96,11 @@ impl<P: Protocol> Entry<P> {
             let q = crate::engine::prob::Ratio::parse("loss", params.get("loss"))?;
             sys.loss = (q != crate::engine::prob::Ratio::ZERO).then_some(q);
         }
-        let mut available = props::broadcast_catalogue::<P>();
+        let mut available = if P::delivers() {
+            props::broadcast_catalogue::<P>()
+        } else {
+            Vec::new()
+        };
         available.extend(P::extra_properties());
         let names = spec.property_names(info.claims);
         sys.props = crate::engine::property::select(&available, &names, info.uses_detector)?;
@@ -130,7 +134,14 @@ impl<P: Protocol> Builder for Entry<P> {
             v.push(&DETECTOR);
             v.extend(HEARTBEAT.iter());
         }
-        v.extend(self.info.params.iter());
+        // A model's own parameter may replace a common one of the same key (a consensus
+        // model: every process proposes, so `senders` defaults to `all`).
+        for own in self.info.params {
+            match v.iter_mut().find(|c| c.key == own.key) {
+                Some(c) => *c = own,
+                None => v.push(own),
+            }
+        }
         v
     }
 
@@ -139,7 +150,11 @@ impl<P: Protocol> Builder for Entry<P> {
     }
 
     fn catalogue(&self) -> Vec<&'static PropMeta> {
-        let mut v = props::broadcast_catalogue::<P>();
+        let mut v = if P::delivers() {
+            props::broadcast_catalogue::<P>()
+        } else {
+            Vec::new()
+        };
         v.extend(P::extra_properties());
         v.iter().map(|d| d.meta).collect()
     }

@@ -1,10 +1,10 @@
 //! Agreement properties (Lamport–Shostak–Pease 1982; CGR ch. 5), over the decisions the
-//! synchronous-rounds runtime records.
+//! synchronous-rounds runtime records; [`disagreement`] serves asynchronous consensus too.
 
 use crate::engine::property::{Kind, PropDef, PropMeta};
 use crate::runtime::bits::PSet;
 use crate::runtime::protocol::Pid;
-use crate::runtime::rounds::{RState, RoundProtocol, Rounds};
+use crate::runtime::rounds::{RState, RoundProtocol, Rounds, Val};
 
 // ---------------------------------------------------------------------------------------------
 // Agreement properties (Lamport-Shostak-Pease 1982; CGR ch. 5), over the decisions recorded by
@@ -75,6 +75,38 @@ pub const C4: PropMeta = PropMeta {
     needs_detector: false,
 };
 
+pub const UC4: PropMeta = PropMeta {
+    id: "UC4",
+    aliases: &[],
+    name: "UC4 uniform agreement",
+    witness: "",
+    kind: Kind::Safety,
+    about: "No two processes decide differently.",
+    needs_detector: false,
+};
+
+/// The first two processes of `who` that decided differently, in words (`decision` reads a
+/// process's decision, `name` shows a value): the check of C4, UC4 and IC1 in any runtime.
+pub fn disagreement(
+    who: PSet,
+    decision: impl Fn(Pid) -> Option<Val>,
+    name: impl Fn(Val) -> String,
+    role: &str,
+) -> Option<String> {
+    let decided: Vec<(Pid, Val)> = who
+        .iter()
+        .filter_map(|p| decision(p).map(|v| (p, v)))
+        .collect();
+    let (p, v) = *decided.first()?;
+    decided.iter().find(|(_, w)| *w != v).map(|(q, w)| {
+        format!(
+            "{role} p{p} decided {} but {role} p{q} decided {}",
+            name(v),
+            name(*w)
+        )
+    })
+}
+
 /// Every agreement property, in report order.
 pub const AGREEMENT_CATALOGUE: &[&PropMeta] = &[&IC1, &IC2, &TERM, &C1, &C2, &C3, &C4];
 
@@ -91,18 +123,12 @@ fn first_disagreement<P: RoundProtocol>(
     who: PSet,
     role: &str,
 ) -> Option<String> {
-    let decided: Vec<(Pid, crate::runtime::rounds::Val)> = who
-        .iter()
-        .filter_map(|p| s.decision[p as usize].map(|v| (p, v)))
-        .collect();
-    let (p, v) = *decided.first()?;
-    decided.iter().find(|(_, w)| *w != v).map(|(q, w)| {
-        format!(
-            "{role} p{p} decided {} but {role} p{q} decided {}",
-            m.env.name(v),
-            m.env.name(*w)
-        )
-    })
+    disagreement(
+        who,
+        |p| s.decision[p as usize],
+        |v| m.env.name(v).to_string(),
+        role,
+    )
 }
 
 fn undecided<P: RoundProtocol>(

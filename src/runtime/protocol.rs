@@ -236,6 +236,25 @@ pub trait Protocol: Clone + Debug + Hash + Eq + Send + Sync + 'static {
     fn extra_properties() -> Vec<PropDef<System<Self>>> {
         Vec::new()
     }
+
+    /// Whether the algorithm delivers broadcast messages. A consensus algorithm decides
+    /// instead: `false` leaves the broadcast catalogue (RB1, …) out of its properties and the
+    /// delivery table out of its traces, which show [`Protocol::describe_outcome`] instead.
+    fn delivers() -> bool {
+        true
+    }
+
+    /// How traces and charts name the application's request `m` at `p`, if not
+    /// `p0 broadcasts m0.1` (a consensus algorithm: `p0 proposes 3`).
+    fn describe_request(&self, _env: &Env, _p: Pid, _m: MsgId) -> Option<String> {
+        None
+    }
+
+    /// Lines that say what the processes ended with, for the end of a trace (a consensus
+    /// algorithm: who decided what). `crashed` marks the crashed processes.
+    fn describe_outcome(&self, _env: &Env, _procs: &[Self::State], _crashed: PSet) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// The `[DATA, s, m]` message that the reliable broadcasts of CGR ch. 3 relay. The origin `s`

@@ -10,7 +10,10 @@ impl<P: Protocol> System<P> {
     /// One line for a step's action, as a person would say it.
     pub fn describe_action(&self, prev: &SysState<P>, a: &Action<P::Msg>) -> String {
         match a {
-            Action::Broadcast { p, m } => format!("p{p} broadcasts {m}"),
+            Action::Broadcast { p, m } => self
+                .proto
+                .describe_request(&self.env, *p, *m)
+                .unwrap_or_else(|| format!("p{p} broadcasts {m}")),
             Action::Deliver {
                 src,
                 dst,
@@ -206,7 +209,13 @@ impl<P: Protocol> System<P> {
                 }
             }
         }
-        lines.extend(s.hist.describe_logs());
+        if P::delivers() {
+            lines.extend(s.hist.describe_logs());
+        }
+        lines.extend(
+            self.proto
+                .describe_outcome(&self.env, &s.procs, s.hist.crashed),
+        );
         lines
     }
 }
@@ -267,7 +276,10 @@ impl<P: Protocol> crate::engine::spec::Narrate for System<P> {
         match a {
             Action::Broadcast { p, m } => ev.push(Event::Note {
                 at: *p,
-                text: format!("broadcast {m}"),
+                text: self
+                    .proto
+                    .describe_request(&self.env, *p, *m)
+                    .unwrap_or_else(|| format!("broadcast {m}")),
             }),
             Action::Deliver { src, dst, msg, .. } => ev.push(Event::Msg {
                 from: *src,
