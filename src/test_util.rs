@@ -17,6 +17,23 @@ pub fn run(model: &str, n: u32, f: u32, params: &[(&str, &str)], props: &[&str])
         .expect("valid parameters")
 }
 
+/// Like [`run`], with both reductions (por and symmetry) on.
+pub fn run_reduced(model: &str, n: u32, f: u32, params: &[(&str, &str)], props: &[&str]) -> Report {
+    let spec = RunSpec {
+        reduce: crate::engine::reductions::Reductions {
+            por: true,
+            symmetry: true,
+        },
+        ..spec(model, n, f, params, props)
+    };
+    let entry = registry::Registry::builtin()
+        .find(model)
+        .expect("known model");
+    entry
+        .check(&spec, &Options::default())
+        .expect("valid parameters")
+}
+
 /// The exact probability of `prop` (min, max) as fractions, e.g. `("1/2", "1/2")`.
 pub fn exact(model: &str, n: u32, f: u32, params: &[(&str, &str)], prop: &str) -> Probability {
     let spec = spec(model, n, f, params, &[prop]);

@@ -377,6 +377,7 @@ fn list_shows_every_model_and_the_catalogue() {
         "majority-consensus",
         "unanimous-consensus",
         "flooding-consensus",
+        "echo-bcb",
         "fair-loss-link",
         "stubborn-link",
         "perfect-link",
@@ -403,7 +404,7 @@ fn list_shows_every_model_and_the_catalogue() {
     }
     let o = run(&["list", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
-    assert_eq!(v["models"].as_array().map(Vec::len), Some(30));
+    assert_eq!(v["models"].as_array().map(Vec::len), Some(31));
 }
 
 #[test]

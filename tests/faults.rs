@@ -161,6 +161,63 @@ fn reductions_keep_omission_verdicts() {
     }
 }
 
+/// A Byzantine sender's equivocation, named in the trace; the verdicts of the Byzantine runs
+/// survive every reduction (a renaming maps the Byzantine set and its injected messages).
+#[test]
+fn byzantine_equivocation_is_named_and_reductions_keep_verdicts() {
+    let o = run(&[
+        "check",
+        "echo-bcb",
+        "--n",
+        "3",
+        "--f",
+        "1",
+        "--param",
+        "faults=byzantine",
+        "--param",
+        "t=0",
+        "-P",
+        "BCB4",
+    ]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("faulty (byzantine): p0 (each runs no algorithm"),
+        "{out}"
+    );
+    assert!(out.contains("p1 receives [SEND m0.1] from p0"), "{out}");
+    assert!(out.contains("p2 receives [SEND m0.2] from p0"), "{out}");
+    assert!(
+        out.contains("correct p1 delivered m0.1 but correct p2 delivered m0.2: p0 made them deliver different messages"),
+        "{out}"
+    );
+    for t in ["0", "1"] {
+        let tp = format!("t={t}");
+        let base = [
+            "check",
+            "echo-bcb",
+            "--n",
+            "3",
+            "--f",
+            "1",
+            "--param",
+            "faults=byzantine",
+            "--param",
+            &tp,
+        ];
+        let with = |r: &str| {
+            let mut a = base.to_vec();
+            a.extend(["--reduce", r]);
+            json(&a)
+        };
+        let raw = with("none");
+        assert_eq!(raw["exhaustive"], true, "t={t}");
+        for r in ["por", "symmetry", "all"] {
+            assert_eq!(verdicts(&with(r)), verdicts(&raw), "t={t} --reduce {r}");
+        }
+    }
+}
+
 /// `list` shows the fault kinds each model can inject.
 #[test]
 fn list_shows_fault_kinds() {
@@ -178,6 +235,10 @@ fn list_shows_fault_kinds() {
         "{out}"
     );
     assert!(line_of("om").contains("injects: byzantine"), "{out}");
+    assert!(
+        line_of("echo-bcb").contains("injects: crash, send-omission, omission, byzantine"),
+        "{out}"
+    );
     assert!(
         line_of("majority-consensus").contains("injects: crash"),
         "{out}"

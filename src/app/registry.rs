@@ -504,6 +504,7 @@ impl Registry {
             &broadcast::all_ack_urb::ENTRY,
             &broadcast::majority_ack_urb::ENTRY,
             &broadcast::sync_fail_stop_rb::ENTRY,
+            &broadcast::echo_bcb::ENTRY,
             &order::fifo::ENTRY,
             &order::causal_no_waiting::ENTRY,
             &order::causal_waiting::ENTRY,

@@ -89,6 +89,12 @@ impl<P: Protocol> Entry<P> {
                 faults.name()
             )));
         }
+        if faults.byzantine() && !P::byzantine() {
+            return Err(Error::input(format!(
+                "model {} has no Byzantine adversary (faults=byzantine is for the Byzantine broadcasts: echo-bcb); use crash, send-omission or omission",
+                info.name
+            )));
+        }
         let proto = (self.build)(&params)?;
         let mut sys = System::new(proto, env, net, detector);
         sys.faults = faults;
@@ -147,6 +153,14 @@ impl<P: Protocol> Builder for Entry<P> {
 
     fn build(&self, spec: &RunSpec) -> Result<(System<P>, Params)> {
         self.system(spec)
+    }
+
+    fn fault_kinds(&self) -> Vec<&'static str> {
+        Faults::ALL
+            .into_iter()
+            .filter(|k| !k.byzantine() || P::byzantine())
+            .map(Faults::name)
+            .collect()
     }
 
     fn catalogue(&self) -> Vec<&'static PropMeta> {

@@ -19,6 +19,8 @@
 
 mod agreement;
 mod broadcast;
+mod byzantine;
 
 pub use agreement::*;
 pub use broadcast::*;
+pub use byzantine::*;

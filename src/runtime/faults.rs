@@ -9,6 +9,14 @@
 //! - **omission** (general omission): as send-omission, and a faulty process may also omit any of
 //!   its receipts: a message to it, from anyone, may never be received.
 //!
+//! - **byzantine**: up to `f` processes run no algorithm at all; every message the protocol
+//!   says a Byzantine process could send ([`crate::runtime::protocol::Protocol::byzantine_messages`],
+//!   to every other correct process) is in flight from the start, and each may be delivered,
+//!   at any point, or never. Links are authenticated: a message's sender is its real sender.
+//!   Since the protocol's handlers only look at the first message of each kind from each
+//!   sender, one copy of each possible message per destination covers every behaviour: any
+//!   order, any subset, equivocation (different values to different processes), silence.
+//!
 //! Every placement of up to `f` faulty processes is explored: the runtime starts in one initial
 //! state per placement (fewer than `f` included, as with crashes, since a run with fewer faulty
 //! processes holds more processes to the properties of correct ones). An omission is not a step:
@@ -39,12 +47,21 @@ pub enum Faults {
     SendOmission,
     /// Up to `f` processes may omit any of their sends and any of their receipts.
     Omission,
+    /// Up to `f` processes are Byzantine: they run no algorithm, and may send any message of
+    /// the protocol's [`crate::runtime::protocol::Protocol::byzantine_messages`], to anyone, at
+    /// any time, or nothing; links stay authenticated (nobody forges another's messages).
+    Byzantine,
 }
 
 impl Faults {
     /// The parameter values, in the order of [`Faults::ALL`].
-    pub const NAMES: &'static [&'static str] = &["crash", "send-omission", "omission"];
-    pub const ALL: [Faults; 3] = [Faults::Crash, Faults::SendOmission, Faults::Omission];
+    pub const NAMES: &'static [&'static str] = &["crash", "send-omission", "omission", "byzantine"];
+    pub const ALL: [Faults; 4] = [
+        Faults::Crash,
+        Faults::SendOmission,
+        Faults::Omission,
+        Faults::Byzantine,
+    ];
 
     pub fn parse(s: &str) -> Option<Faults> {
         Self::NAMES
@@ -57,9 +74,16 @@ impl Faults {
         Self::NAMES[self as usize]
     }
 
-    /// Whether the faulty processes are fixed from the start and omit instead of crashing.
+    /// Whether the faulty processes are fixed from the start (one initial state per
+    /// placement) instead of crashing.
     pub fn omits(self) -> bool {
         self != Faults::Crash
+    }
+
+    /// Whether the faulty processes run no algorithm (Byzantine: what they send is the
+    /// adversary's, injected at the start).
+    pub fn byzantine(self) -> bool {
+        self == Faults::Byzantine
     }
 
     /// Whether a message `src → dst` may stay undelivered for good: its sender crashed
@@ -69,7 +93,9 @@ impl Faults {
     pub fn may_lose(self, crashed: PSet, faulty: PSet, src: Pid, dst: Pid) -> bool {
         crashed.contains(src)
             || (src != dst
-                && (faulty.contains(src) || (self == Faults::Omission && faulty.contains(dst))))
+                && (faulty.contains(src)
+                    || (matches!(self, Faults::Omission | Faults::Byzantine)
+                        && faulty.contains(dst))))
     }
 
     /// Why a message `src → dst` left undelivered at the end of a run was lost, in the words of
@@ -88,6 +114,10 @@ impl Faults {
             ))
         } else if src == dst {
             None
+        } else if faulty.contains(src) && self == Faults::Byzantine {
+            Some(format!(
+                "p{src} (Byzantine) never sends {msg} to p{dst}: it was one of its options"
+            ))
         } else if faulty.contains(src) {
             Some(format!(
                 "p{src} omits {msg} to p{dst} (p{src} is {}-faulty)",
@@ -108,6 +138,9 @@ impl Faults {
             Faults::Crash => "may crash (crash-stop)",
             Faults::SendOmission => "may omit any of its sends; never crashes",
             Faults::Omission => "may omit any of its sends and receipts; never crashes",
+            Faults::Byzantine => {
+                "runs no algorithm: may send any protocol message to anyone, or nothing"
+            }
         }
     }
 }
@@ -121,7 +154,7 @@ mod tests {
         for k in Faults::ALL {
             assert_eq!(Faults::parse(k.name()), Some(k));
         }
-        assert_eq!(Faults::parse("byzantine"), None);
+        assert_eq!(Faults::parse("crash-recovery"), None);
         let faulty = PSet(1 << 1);
         // A faulty sender's message may be lost under both omission kinds; a message to a
         // faulty receiver only under general omission; a correct pair's never.

@@ -237,6 +237,19 @@ pub trait Protocol: Clone + Debug + Hash + Eq + Send + Sync + 'static {
         Vec::new()
     }
 
+    /// Whether the algorithm can be run with Byzantine processes (`faults=byzantine`): it
+    /// then lists their messages in [`Protocol::byzantine_messages`].
+    fn byzantine() -> bool {
+        false
+    }
+
+    /// Every message Byzantine process `b` may send (to any process, any number of times):
+    /// the adversary of `faults=byzantine`. It must cover what matters: every kind of message,
+    /// with every value that can make a difference, that the links let `b` send as itself.
+    fn byzantine_messages(&self, _env: &Env, _b: Pid) -> Vec<Self::Msg> {
+        Vec::new()
+    }
+
     /// Whether the algorithm delivers broadcast messages. A consensus algorithm decides
     /// instead: `false` leaves the broadcast catalogue (RB1, …) out of its properties and the
     /// delivery table out of its traces, which show [`Protocol::describe_outcome`] instead.

@@ -337,7 +337,18 @@ impl<P: Protocol> System<P> {
     /// Processes of a state that still take steps: not crashed (omission-faulty ones
     /// included).
     pub(super) fn alive(&self, s: &SysState<P>) -> PSet {
-        s.hist.running(self.env.n)
+        let running = s.hist.running(self.env.n);
+        if self.faults.byzantine() {
+            running.minus(s.hist.faulty) // Byzantine processes run no algorithm
+        } else {
+            running
+        }
+    }
+
+    /// Whether a message sent to `to` is discarded at once: `to` crashed, or is Byzantine
+    /// (runs no algorithm). The one rule for both the step and its fingerprint.
+    pub(super) fn discards(&self, s: &SysState<P>, to: Pid) -> bool {
+        s.hist.crashed.contains(to) || (self.faults.byzantine() && s.hist.faulty.contains(to))
     }
 
     /// Whether the in-flight message `e` may stay undelivered for good (see [`Faults`]).
@@ -394,7 +405,7 @@ impl<P: Protocol> System<P> {
 
     fn send(&self, t: &mut SysState<P>, me: Pid, to: Pid, msg: P::Msg) {
         self.check_target(me, to, &msg);
-        if !t.hist.crashed.contains(to) {
+        if !self.discards(t, to) {
             let copies = u8::from(self.net == NetKind::Dup);
             t.digest = t.digest.wrapping_add(self.msg_part(me, to, &msg, copies));
             self.net.push(&mut t.net, me, to, msg);
@@ -477,6 +488,17 @@ impl<P: Protocol> stateright::Model for System<P> {
             .map(|faulty| {
                 let mut t = s.clone();
                 t.hist.faulty = faulty;
+                if self.faults.byzantine() {
+                    // Everything a Byzantine process may send, to every correct process, in
+                    // flight from the start; each may be delivered at any point, or never.
+                    for b in faulty.iter() {
+                        for msg in self.proto.byzantine_messages(&self.env, b) {
+                            for q in self.env.procs().filter(|q| !faulty.contains(*q)) {
+                                self.net.push(&mut t.net, b, q, msg.clone());
+                            }
+                        }
+                    }
+                }
                 t.digest = self.digest_of(&t);
                 t.rest = self.rest_of(&t);
                 t

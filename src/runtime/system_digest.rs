@@ -186,7 +186,7 @@ impl<P: Protocol> System<P> {
         let copies = u8::from(self.net == NetKind::Dup);
         for (to, msg) in sends.by_ref().chain(randoms) {
             self.check_target(p, to, msg);
-            if !s.hist.crashed.contains(to) {
+            if !self.discards(s, to) {
                 digest = digest.wrapping_add(self.msg_part(p, to, msg, copies));
             }
         }

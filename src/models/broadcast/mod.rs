@@ -1,8 +1,10 @@
-//! Reliable broadcast (CGR ch. 3; seed notes 000, 001).
+//! Reliable broadcast (CGR ch. 3; seed notes 000, 001), and Byzantine consistent broadcast
+//! (CGR §3.10).
 
 pub mod all_ack_urb;
 pub mod beb;
 pub mod eager_rb;
+pub mod echo_bcb;
 pub mod lazy_rb;
 pub mod majority_ack_urb;
 pub mod sync_fail_stop_rb;
