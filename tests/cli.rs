@@ -378,6 +378,7 @@ fn list_shows_every_model_and_the_catalogue() {
         "unanimous-consensus",
         "flooding-consensus",
         "echo-bcb",
+        "double-echo-brb",
         "fair-loss-link",
         "stubborn-link",
         "perfect-link",
@@ -404,7 +405,7 @@ fn list_shows_every_model_and_the_catalogue() {
     }
     let o = run(&["list", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
-    assert_eq!(v["models"].as_array().map(Vec::len), Some(31));
+    assert_eq!(v["models"].as_array().map(Vec::len), Some(32));
 }
 
 #[test]

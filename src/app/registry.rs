@@ -505,6 +505,7 @@ impl Registry {
             &broadcast::majority_ack_urb::ENTRY,
             &broadcast::sync_fail_stop_rb::ENTRY,
             &broadcast::echo_bcb::ENTRY,
+            &broadcast::double_echo_brb::ENTRY,
             &order::fifo::ENTRY,
             &order::causal_no_waiting::ENTRY,
             &order::causal_waiting::ENTRY,

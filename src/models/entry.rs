@@ -91,7 +91,7 @@ impl<P: Protocol> Entry<P> {
         }
         if faults.byzantine() && !P::byzantine() {
             return Err(Error::input(format!(
-                "model {} has no Byzantine adversary (faults=byzantine is for the Byzantine broadcasts: echo-bcb); use crash, send-omission or omission",
+                "model {} has no Byzantine adversary (faults=byzantine is for the Byzantine broadcasts: echo-bcb, double-echo-brb); use crash, send-omission or omission",
                 info.name
             )));
         }

@@ -41,7 +41,7 @@ pub const COMMON: &[ParamSpec] = &[
         key: "faults",
         default: "crash",
         values: crate::runtime::faults::Faults::NAMES,
-        help: "what the f faulty processes do: crash = crash-stop; send-omission = omit any of their sends; omission = omit any sends and receipts; byzantine = run no algorithm and send anything (echo-bcb only); every placement of up to f faulty processes explored",
+        help: "what the f faulty processes do: crash = crash-stop; send-omission = omit any of their sends; omission = omit any sends and receipts; byzantine = run no algorithm and send anything (echo-bcb, double-echo-brb); every placement of up to f faulty processes explored",
     },
 ];
 

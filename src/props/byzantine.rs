@@ -136,3 +136,90 @@ pub fn consistent_catalogue<P: Protocol>() -> Vec<PropDef<System<P>>> {
         },
     ]
 }
+
+pub const BRB1: PropMeta = PropMeta {
+    id: "BRB1",
+    aliases: &[],
+    name: "BRB1 validity",
+    witness: "BRB1 validity (witness)",
+    kind: Kind::Liveness,
+    about: "If a correct process p broadcasts a message m, then every correct process eventually delivers m.",
+    needs_detector: false,
+};
+pub const BRB2: PropMeta = PropMeta {
+    id: "BRB2",
+    aliases: &[],
+    name: "BRB2 no duplication",
+    witness: "",
+    kind: Kind::Safety,
+    about: "Every correct process delivers at most one message (per sender).",
+    needs_detector: false,
+};
+pub const BRB3: PropMeta = PropMeta {
+    id: "BRB3",
+    aliases: &[],
+    name: "BRB3 integrity",
+    witness: "",
+    kind: Kind::Safety,
+    about: "If some correct process delivers a message m with sender p and process p is correct, then m was previously broadcast by p.",
+    needs_detector: false,
+};
+pub const BRB4: PropMeta = PropMeta {
+    id: "BRB4",
+    aliases: &[],
+    name: "BRB4 consistency",
+    witness: "",
+    kind: Kind::Safety,
+    about: "If some correct process delivers a message m and another correct process delivers a message m' (from the same sender), then m = m'.",
+    needs_detector: false,
+};
+pub const BRB5: PropMeta = PropMeta {
+    id: "BRB5",
+    aliases: &[],
+    name: "BRB5 totality",
+    witness: "BRB5 totality (witness)",
+    kind: Kind::Liveness,
+    about: "If some message is delivered by any correct process, every correct process eventually delivers a message (from the same sender).",
+    needs_detector: false,
+};
+
+/// BRB5: once a correct process delivers from sender s, every correct process does.
+pub fn brb5(n: u8, h: &History) -> Option<String> {
+    let correct = h.correct(n);
+    for p in correct.iter() {
+        for m in h.log[p as usize].iter() {
+            if let Some(q) = correct
+                .iter()
+                .find(|&q| !h.log[q as usize].iter().any(|w| w.origin == m.origin))
+            {
+                return Some(format!(
+                    "correct p{p} delivered {m}, but correct p{q} never delivers any message of sender p{}",
+                    m.origin
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// The Byzantine reliable broadcast properties: BCB's four under BRB's names, and totality.
+pub fn reliable_catalogue<P: Protocol>() -> Vec<PropDef<System<P>>> {
+    let mut defs: Vec<PropDef<System<P>>> = consistent_catalogue::<P>()
+        .into_iter()
+        .zip([&BRB1, &BRB2, &BRB3, &BRB4])
+        .map(|(mut d, meta)| {
+            d.meta = meta;
+            d
+        })
+        .collect();
+    defs.push(PropDef {
+        meta: &BRB5,
+        check: |m, s| brb5(m.env.n, &s.hist),
+        witness: Some(|m, s| {
+            let correct = s.hist.correct(m.env.n);
+            correct.iter().any(|p| !s.hist.log[p as usize].is_empty())
+                && brb5(m.env.n, &s.hist).is_none()
+        }),
+    });
+    defs
+}
