@@ -8,9 +8,12 @@ use crate::models::params::RunSpec;
 
 /// Checks `model` exhaustively (BFS, one thread) and returns the report; panics on input errors.
 pub fn run(model: &str, n: u32, f: u32, params: &[(&str, &str)], props: &[&str]) -> Report {
-    let spec = spec(model, n, f, params, props);
+    check(spec(model, n, f, params, props))
+}
+
+fn check(spec: RunSpec) -> Report {
     let entry = registry::Registry::builtin()
-        .find(model)
+        .find(&spec.model)
         .expect("known model");
     entry
         .check(&spec, &Options::default())
@@ -19,19 +22,13 @@ pub fn run(model: &str, n: u32, f: u32, params: &[(&str, &str)], props: &[&str])
 
 /// Like [`run`], with both reductions (por and symmetry) on.
 pub fn run_reduced(model: &str, n: u32, f: u32, params: &[(&str, &str)], props: &[&str]) -> Report {
-    let spec = RunSpec {
+    check(RunSpec {
         reduce: crate::engine::reductions::Reductions {
             por: true,
             symmetry: true,
         },
         ..spec(model, n, f, params, props)
-    };
-    let entry = registry::Registry::builtin()
-        .find(model)
-        .expect("known model");
-    entry
-        .check(&spec, &Options::default())
-        .expect("valid parameters")
+    })
 }
 
 /// The exact probability of `prop` (min, max) as fractions, e.g. `("1/2", "1/2")`.
