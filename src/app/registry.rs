@@ -445,7 +445,7 @@ fn report_of<M: Reported>(
         within_tolerance: (info.tolerates)(params)
             && !(info.uses_detector
                 && crate::runtime::faults::Faults::parse(params.get("faults"))
-                    .is_some_and(|k| k.omits())),
+                    .is_some_and(|k| k.fixed_from_start())),
         claims: info.claims,
         strategy: opts.strategy.name(),
         threads: opts.threads,

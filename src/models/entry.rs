@@ -83,7 +83,10 @@ impl<P: Protocol> Entry<P> {
             }
         }
         let faults = Faults::parse(params.get("faults")).unwrap_or_default();
-        if faults.omits() && info.uses_detector && matches!(detector, Detector::Heartbeat(_)) {
+        if faults.fixed_from_start()
+            && info.uses_detector
+            && matches!(detector, Detector::Heartbeat(_))
+        {
             return Err(Error::input(format!(
                 "faults={} does not combine with detector=heartbeat (heartbeats are never omitted in this runtime); use an oracle detector",
                 faults.name()
@@ -188,8 +191,12 @@ impl<P: Protocol> Builder for Entry<P> {
     ) -> Result<std::result::Result<crate::actor::conform::Row, String>> {
         let mut spec = spec.clone();
         spec.reduce = crate::engine::reductions::Reductions::default();
-        let faults = self.system(&spec)?.0.faults;
-        if faults.omits() {
+        let faults = spec
+            .params
+            .get("faults")
+            .and_then(|k| Faults::parse(k))
+            .unwrap_or_default();
+        if faults.fixed_from_start() {
             return Ok(Err(format!(
                 "faults={}: the actor form injects crash-stop faults only",
                 faults.name()
@@ -202,7 +209,7 @@ impl<P: Protocol> Builder for Entry<P> {
         let mut spec = spec.clone();
         spec.reduce = crate::engine::reductions::Reductions::default();
         let (sys, _) = self.system(&spec)?;
-        if sys.faults.omits() {
+        if sys.faults.fixed_from_start() {
             return Err(Error::input(format!(
                 "run injects crashes (--crash) and link loss (--loss); faults={} is for check",
                 sys.faults.name()
@@ -246,13 +253,10 @@ pub trait Builder: Sync {
     }
     /// Builds the model from `spec`, validating every parameter.
     fn build(&self, spec: &RunSpec) -> Result<(Self::Model, Params)>;
-    /// The process fault kinds the model can inject (what `list` shows): the values of its
-    /// `faults` parameter, or crash-stop.
+    /// The process fault kinds the model can inject (what `list` shows): crash-stop, unless
+    /// the runtime offers more (the asynchronous runtime's `faults`, the rounds' traitors).
     fn fault_kinds(&self) -> Vec<&'static str> {
-        self.params()
-            .iter()
-            .find(|p| p.key == "faults")
-            .map_or(vec!["crash"], |p| p.values.to_vec())
+        vec!["crash"]
     }
     /// Every property this model can be checked against: the runtime's catalogue and the
     /// algorithm's own (what `list` shows).

@@ -76,7 +76,7 @@ impl Faults {
 
     /// Whether the faulty processes are fixed from the start (one initial state per
     /// placement) instead of crashing.
-    pub fn omits(self) -> bool {
+    pub fn fixed_from_start(self) -> bool {
         self != Faults::Crash
     }
 

@@ -127,8 +127,8 @@ impl std::hash::Hash for Logs {
 pub struct History {
     /// Processes that crashed (crash-stop: never recover).
     pub crashed: PSet,
-    /// Omission-faulty processes (fixed from the start, never crash; empty under crash faults,
-    /// see [`crate::runtime::faults`]).
+    /// Omission-faulty or Byzantine processes (fixed from the start, never crash; empty under
+    /// crash faults, see [`crate::runtime::faults`]).
     pub faulty: PSet,
     /// Messages broadcast so far (by their origin).
     pub broadcast: MSet,
@@ -190,8 +190,8 @@ impl History {
         }
     }
 
-    /// Processes that have not crashed and are not omission-faulty (in a quiescent state: the
-    /// correct processes of the run that ends there).
+    /// Processes that have not crashed and are not faulty (in a quiescent state: the correct
+    /// processes of the run that ends there).
     pub fn correct(&self, n: u8) -> PSet {
         PSet::all(n).minus(self.crashed).minus(self.faulty)
     }
@@ -247,19 +247,20 @@ impl History {
             .find(|m| !self.broadcast.contains(*m))
     }
 
+    /// `p` as a trace names it: `p0`, `p0 (crashed)` or `p0 (faulty)`.
+    pub fn label(&self, p: Pid) -> String {
+        if self.crashed.contains(p) {
+            format!("p{p} (crashed)")
+        } else if self.faulty.contains(p) {
+            format!("p{p} (faulty)")
+        } else {
+            format!("p{p}")
+        }
+    }
+
     /// The delivery logs side by side, one column per process, in delivery order.
     pub fn describe_logs(&self) -> Vec<String> {
-        let heads: Vec<String> = (0..self.log.len())
-            .map(|p| {
-                if self.crashed.contains(p as Pid) {
-                    format!("p{p} (crashed)")
-                } else if self.faulty.contains(p as Pid) {
-                    format!("p{p} (faulty)")
-                } else {
-                    format!("p{p}")
-                }
-            })
-            .collect();
+        let heads: Vec<String> = (0..self.log.len()).map(|p| self.label(p as Pid)).collect();
         let w = heads.iter().map(String::len).max().unwrap_or(2).max(6);
         let depth = self.log.iter().map(|l| l.len()).max().unwrap_or(0);
         let mut lines = Vec::new();

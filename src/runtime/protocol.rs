@@ -6,6 +6,7 @@
 use crate::engine::codec::Stored;
 use crate::engine::property::PropDef;
 use crate::runtime::bits::PSet;
+use crate::runtime::history::History;
 use crate::runtime::reduce::Perm;
 use crate::runtime::system::System;
 use std::fmt::{self, Debug};
@@ -264,8 +265,9 @@ pub trait Protocol: Clone + Debug + Hash + Eq + Send + Sync + 'static {
     }
 
     /// Lines that say what the processes ended with, for the end of a trace (a consensus
-    /// algorithm: who decided what). `crashed` marks the crashed processes.
-    fn describe_outcome(&self, _env: &Env, _procs: &[Self::State], _crashed: PSet) -> Vec<String> {
+    /// algorithm: who decided what); `hist` says who crashed or is faulty
+    /// ([`History::label`]).
+    fn describe_outcome(&self, _env: &Env, _procs: &[Self::State], _hist: &History) -> Vec<String> {
         Vec::new()
     }
 }

@@ -85,7 +85,8 @@ pub struct System<P: Protocol> {
     /// delivered the same messages in a different order then reach the same state, which every
     /// checked property judges alike.
     pub keep_order: bool,
-    /// The fault model: crash-stop, or `f` omission-faulty processes ([`Faults`]).
+    /// The fault model: crash-stop, or up to `f` omission-faulty or Byzantine processes
+    /// fixed from the start ([`Faults`]).
     pub faults: Faults,
 }
 
@@ -475,12 +476,12 @@ impl<P: Protocol> stateright::Model for System<P> {
             digest: 0,
             rest: 0,
         };
-        if !self.faults.omits() {
+        if !self.faults.fixed_from_start() {
             s.digest = self.digest_of(&s);
             s.rest = self.rest_of(&s);
             return vec![s];
         }
-        // One initial state per placement of up to f omission-faulty processes (as with
+        // One initial state per placement of up to f faulty processes (as with
         // crashes, f is a bound: the runs with fewer faulty processes are explored too, where
         // more processes count as correct).
         (0..=self.env.f)
@@ -636,7 +637,7 @@ impl<P: Protocol> fmt::Debug for SysState<P> {
             let crashed = if self.hist.crashed.contains(pid) {
                 " CRASHED"
             } else if self.hist.faulty.contains(pid) {
-                " FAULTY (omits)"
+                " FAULTY"
             } else {
                 ""
             };

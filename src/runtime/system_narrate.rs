@@ -212,10 +212,7 @@ impl<P: Protocol> System<P> {
         if P::delivers() {
             lines.extend(s.hist.describe_logs());
         }
-        lines.extend(
-            self.proto
-                .describe_outcome(&self.env, &s.procs, s.hist.crashed),
-        );
+        lines.extend(self.proto.describe_outcome(&self.env, &s.procs, &s.hist));
         lines
     }
 }
@@ -233,7 +230,7 @@ impl<P: Protocol> crate::engine::spec::Narrate for System<P> {
         }
     }
     fn render_init(&self, s: &SysState<P>) -> Vec<String> {
-        if !self.faults.omits() {
+        if !self.faults.fixed_from_start() {
             return Vec::new();
         }
         if s.hist.faulty.is_empty() {

@@ -74,6 +74,7 @@ use crate::models::entry::{Entry, ModelInfo};
 use crate::models::params::{ParamSpec, Params};
 use crate::props::{disagreement, C1, C2, C3, C4, UC4};
 use crate::runtime::bits::PSet;
+use crate::runtime::history::History;
 use crate::runtime::protocol::{Env, MsgId, Out, Pid, Protocol};
 use crate::runtime::rounds::Val;
 use crate::runtime::system::System;
@@ -142,10 +143,33 @@ pub struct FcState {
     pub decides: u8,
     /// Whether the process would have gone past the last round the model stores.
     pub out_of_rounds: bool,
-    /// `receivedfrom[r]` and `proposals[r]` for r = 0 ‥ N + 1. Rounds before `round − 1` are
+    /// `receivedfrom[r]` and `proposals[r]` for r = 0 ‥ 2N + 1. Rounds before `round − 1` are
     /// never read again and are cleared, so states that differ only there are one state.
     pub receivedfrom: Vec<PSet>,
     pub proposals: Vec<Vals>,
+}
+
+impl FcState {
+    /// Why an undecided process has not decided, in words (`None` once it decided): what
+    /// the end of a trace and C1's verdict say.
+    pub fn pending(&self) -> Option<String> {
+        if self.decision.is_some() {
+            None
+        } else if self.out_of_rounds {
+            Some(format!(
+                "in round {}, the model's last: it would need a round more",
+                self.round
+            ))
+        } else if self.round == 0 {
+            Some("it has not proposed".to_string())
+        } else {
+            Some(format!(
+                "in round {}, waiting for {:?}",
+                self.round,
+                self.correct.minus(self.receivedfrom[self.round as usize])
+            ))
+        }
+    }
 }
 
 /// Flooding Consensus, with each process's proposal.
@@ -291,28 +315,15 @@ impl Protocol for FloodingConsensus {
         Some(format!("p{p} proposes {}", self.proposal[p as usize]))
     }
 
-    fn describe_outcome(&self, _env: &Env, procs: &[FcState], crashed: PSet) -> Vec<String> {
+    fn describe_outcome(&self, _env: &Env, procs: &[FcState], hist: &History) -> Vec<String> {
         procs
             .iter()
             .enumerate()
             .map(|(p, st)| {
-                let who = if crashed.contains(p as Pid) {
-                    format!("p{p} (crashed)")
-                } else {
-                    format!("p{p}")
-                };
-                match (st.decision, st.out_of_rounds) {
+                let who = hist.label(p as Pid);
+                match (st.decision, st.pending()) {
                     (Some(v), _) => format!("{who} decided {v} (round {})", st.round),
-                    (None, true) => format!(
-                        "{who} undecided: it would need a round past the model's last ({})",
-                        st.round
-                    ),
-                    (None, false) if st.round == 0 => format!("{who} has not proposed"),
-                    (None, false) => format!(
-                        "{who} undecided in round {}: waits for {:?}",
-                        st.round,
-                        st.correct.minus(st.receivedfrom[st.round as usize])
-                    ),
+                    (None, why) => format!("{who} undecided: {}", why.unwrap_or_default()),
                 }
             })
             .collect()
@@ -330,17 +341,12 @@ impl Protocol for FloodingConsensus {
                 meta: &C1,
                 check: |m, s| {
                     let correct = s.hist.correct(m.env.n);
-                    correct
-                        .iter()
-                        .find(|&p| decision(s, p).is_none())
-                        .map(|p| {
-                            let st = &s.procs[p as usize];
-                            format!(
-                                "the run is over and correct p{p} never decides (round {}, waiting for {:?})",
-                                st.round,
-                                st.correct.minus(st.receivedfrom[st.round as usize])
-                            )
-                        })
+                    correct.iter().find(|&p| decision(s, p).is_none()).map(|p| {
+                        format!(
+                            "the run is over and correct p{p} never decides: {}",
+                            s.procs[p as usize].pending().unwrap_or_default()
+                        )
+                    })
                 },
                 witness: Some(|m, s| {
                     let c = s.hist.correct(m.env.n);

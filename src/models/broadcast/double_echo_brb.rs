@@ -53,8 +53,8 @@
 //! and 290 s with `--reduce por,symmetry`. So the claims are checked where the algorithm is
 //! outside its tolerance (n = 3), not yet where it holds.
 
-use crate::error::{Error, Result};
-use crate::models::broadcast::echo_bcb::{read_t, T};
+use crate::error::Result;
+use crate::models::broadcast::echo_bcb::{one_shot, read_t, rename_votes, T};
 use crate::models::entry::{Entry, ModelInfo};
 use crate::models::params::Params;
 use crate::props::{BRB1, BRB2, BRB3, BRB4, BRB5};
@@ -226,21 +226,14 @@ impl Protocol for DoubleEchoBrb {
     }
 
     fn rename_state(&self, st: &BrbState, perm: &Perm) -> Option<BrbState> {
-        let ren = |v: &[Option<MsgId>]| {
-            let mut out = v.to_vec();
-            for (p, e) in v.iter().enumerate() {
-                out[perm.pid(p as Pid) as usize] = e.map(|m| m.rename(perm));
-            }
-            out
-        };
         let mut out = st.clone();
         for (s, inst) in st.iter().enumerate() {
             out[perm.pid(s as Pid) as usize] = Instance {
                 sentecho: inst.sentecho,
                 sentready: inst.sentready,
                 delivered: inst.delivered,
-                echos: ren(&inst.echos),
-                readys: ren(&inst.readys),
+                echos: rename_votes(&inst.echos, perm),
+                readys: rename_votes(&inst.readys, perm),
             };
         }
         Some(out)
@@ -290,11 +283,7 @@ pub static ENTRY: Entry<DoubleEchoBrb> = Entry {
     },
     build: |p: &Params| -> Result<DoubleEchoBrb> {
         let t = read_t(p)?;
-        if p.quota()?.iter().any(|q| *q > 1) {
-            return Err(Error::input(
-                "double-echo-brb is one-shot: each sender broadcasts one message (msgs=1)",
-            ));
-        }
+        one_shot(p, "double-echo-brb")?;
         Ok(DoubleEchoBrb { t })
     },
 };

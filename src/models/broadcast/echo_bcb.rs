@@ -189,14 +189,10 @@ impl Protocol for EchoBcb {
     fn rename_state(&self, st: &BcbState, perm: &Perm) -> Option<BcbState> {
         let mut out = st.clone();
         for (s, inst) in st.iter().enumerate() {
-            let mut echos = inst.echos.clone();
-            for (p, e) in inst.echos.iter().enumerate() {
-                echos[perm.pid(p as Pid) as usize] = e.map(|m| m.rename(perm));
-            }
             out[perm.pid(s as Pid) as usize] = Instance {
                 sentecho: inst.sentecho,
                 delivered: inst.delivered,
-                echos,
+                echos: rename_votes(&inst.echos, perm),
             };
         }
         Some(out)
@@ -230,6 +226,26 @@ impl Protocol for EchoBcb {
     }
 }
 
+/// A per-process vote vector (`echos`, `readys`) with processes renamed: entry p moves to
+/// `perm(p)` and the message it holds is renamed too.
+pub fn rename_votes(v: &[Option<MsgId>], perm: &Perm) -> Vec<Option<MsgId>> {
+    let mut out = v.to_vec();
+    for (p, e) in v.iter().enumerate() {
+        out[perm.pid(p as Pid) as usize] = e.map(|m| m.rename(perm));
+    }
+    out
+}
+
+/// Refuses more than one message per sender: the Byzantine broadcasts are one-shot.
+pub fn one_shot(p: &Params, model: &str) -> Result<()> {
+    if p.quota()?.iter().any(|q| *q > 1) {
+        return Err(Error::input(format!(
+            "{model} is one-shot: each sender broadcasts one message (msgs=1)"
+        )));
+    }
+    Ok(())
+}
+
 pub const T: ParamSpec = ParamSpec {
     key: "t",
     default: "f",
@@ -260,11 +276,7 @@ pub static ENTRY: Entry<EchoBcb> = Entry {
     },
     build: |p: &Params| {
         let t = read_t(p)?;
-        if p.quota()?.iter().any(|q| *q > 1) {
-            return Err(Error::input(
-                "echo-bcb is one-shot: each sender broadcasts one message (msgs=1)",
-            ));
-        }
+        one_shot(p, "echo-bcb")?;
         Ok(EchoBcb { t })
     },
 };
